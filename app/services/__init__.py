@@ -1,0 +1,1 @@
+"""Use-case functions. Each owns its transaction: it validates, writes and commits."""

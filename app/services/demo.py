@@ -1,0 +1,373 @@
+"""A demo district: organizations, people, subjects and methodical associations.
+
+Deterministic and idempotent: running it again finds what exists and adds
+only what is missing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import MethodicalAssociation, Organization, OrganizationKind, Role, Subject, User
+
+DEMO_PASSWORD = "demo2026"  # noqa: S105 - published demo credentials, not a secret
+MUNICIPALITY = "Заречный муниципальный округ"
+
+ORGANIZATIONS = [
+    (
+        "Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 1»",
+        "МБОУ СОШ № 1",
+        OrganizationKind.SCHOOL,
+    ),
+    (
+        "Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 2 имени А. С. Пушкина»",
+        "МБОУ СОШ № 2",
+        OrganizationKind.SCHOOL,
+    ),
+    (
+        "Муниципальное бюджетное общеобразовательное учреждение «Гимназия № 3»",
+        "МБОУ Гимназия № 3",
+        OrganizationKind.SCHOOL,
+    ),
+    (
+        "Муниципальное казённое общеобразовательное учреждение «Основная общеобразовательная школа села Луговое»",
+        "МКОУ ООШ с. Луговое",
+        OrganizationKind.SCHOOL,
+    ),
+    (
+        "Муниципальное бюджетное дошкольное образовательное учреждение «Детский сад № 5 „Солнышко“»",
+        "МБДОУ д/с № 5",
+        OrganizationKind.KINDERGARTEN,
+    ),
+    (
+        "Муниципальное бюджетное учреждение дополнительного образования «Дом детского творчества»",
+        "МБУ ДО ДДТ",
+        OrganizationKind.SUPPLEMENTARY,
+    ),
+]
+
+SUBJECTS = [
+    "Русский язык",
+    "Литература",
+    "Математика",
+    "Информатика",
+    "Физика",
+    "Химия",
+    "Биология",
+    "География",
+    "История",
+    "Обществознание",
+    "Английский язык",
+    "Физическая культура",
+    "Музыка",
+    "Изобразительное искусство",
+    "Технология",
+    "Начальные классы",
+    "Дошкольное образование",
+    "Дополнительное образование",
+]
+
+ASSOCIATIONS = [
+    ("РМО учителей русского языка и литературы", "Русский язык"),
+    ("РМО учителей математики и информатики", "Математика"),
+    ("РМО учителей начальных классов", "Начальные классы"),
+    ("РМО учителей естественных наук", "Биология"),
+    ("РМО педагогов дошкольного образования", "Дошкольное образование"),
+]
+
+MALE_FIRST = [
+    "Александр",
+    "Алексей",
+    "Андрей",
+    "Дмитрий",
+    "Иван",
+    "Михаил",
+    "Николай",
+    "Сергей",
+    "Павел",
+    "Виктор",
+]
+FEMALE_FIRST = [
+    "Анна",
+    "Елена",
+    "Ольга",
+    "Татьяна",
+    "Наталья",
+    "Ирина",
+    "Светлана",
+    "Марина",
+    "Людмила",
+    "Екатерина",
+    "Галина",
+    "Юлия",
+]
+PATRONYMIC_BASES = [
+    "Александров",
+    "Сергеев",
+    "Иванов",
+    "Петров",
+    "Николаев",
+    "Викторов",
+    "Михайлов",
+    "Владимиров",
+    "Андреев",
+    "Юрьев",
+]
+LAST_NAMES = [
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Андреев",
+    "Макаров",
+    "Никитин",
+    "Захаров",
+    "Зайцев",
+    "Соловьёв",
+    "Борисов",
+    "Яковлев",
+    "Григорьев",
+    "Романов",
+    "Воробьёв",
+    "Сергеев",
+    "Кузьмин",
+    "Фролов",
+    "Александров",
+    "Дмитриев",
+    "Королёв",
+    "Гусев",
+    "Киселёв",
+]
+TRANSLIT = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ё": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "y",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ъ": "",
+        "ы": "y",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
+        "я": "ya",
+    }
+)
+EMAIL_DOMAIN = "rmk-demo.ru"
+
+STAFF = [
+    (
+        Role.ADMIN,
+        "admin",
+        ("Администраторов", "Артём", "Игоревич"),
+        "системный администратор",
+        None,
+    ),
+    (
+        Role.MANAGER,
+        "manager",
+        ("Руководителева", "Надежда", "Викторовна"),
+        "начальник управления образования",
+        None,
+    ),
+    (
+        Role.METHODIST,
+        "methodist",
+        ("Методистова", "Вера", "Павловна"),
+        "методист по русскому языку и литературе",
+        None,
+    ),
+    (
+        Role.METHODIST,
+        "methodist2",
+        ("Кравцова", "Лариса", "Геннадьевна"),
+        "методист по математике и информатике",
+        None,
+    ),
+    (
+        Role.METHODIST,
+        "methodist3",
+        ("Белоусов", "Олег", "Николаевич"),
+        "методист по дошкольному образованию",
+        None,
+    ),
+]
+
+
+@dataclass
+class SeedReport:
+    lines: list[str] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _female(last_name: str) -> str:
+    if last_name.endswith(("ов", "ёв", "ев", "ин")):
+        return last_name + "а"
+    return last_name
+
+
+def _email(first: str, last: str, n: int) -> str:
+    local = f"{first[0]}.{last}".lower().translate(TRANSLIT)
+    return f"{local}{n}@{EMAIL_DOMAIN}"
+
+
+def _get_or_create_user(
+    email: str, role: str, name: tuple[str, str, str], position: str, org: Organization | None
+) -> tuple[User, bool]:
+    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    if user is not None:
+        return user, False
+    last, first, patronymic = name
+    user = User(
+        email=email,
+        last_name=last,
+        first_name=first,
+        patronymic=patronymic,
+        position=position,
+        role=role,
+        organization=org,
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.refresh_search_text()
+    db.session.add(user)
+    return user, True
+
+
+def seed_demo() -> SeedReport:
+    report = SeedReport()
+    rng = random.Random(2026)  # noqa: S311 - deterministic demo data, not security
+
+    subjects: dict[str, Subject] = {}
+    for name in SUBJECTS:
+        subject = db.session.execute(
+            select(Subject).where(Subject.name == name)
+        ).scalar_one_or_none()
+        if subject is None:
+            subject = Subject(name=name)
+            db.session.add(subject)
+        subjects[name] = subject
+
+    organizations: list[Organization] = []
+    for full, short, kind in ORGANIZATIONS:
+        org = db.session.execute(
+            select(Organization).where(Organization.short_name == short)
+        ).scalar_one_or_none()
+        if org is None:
+            org = Organization(
+                full_name=full, short_name=short, kind=kind, municipality=MUNICIPALITY
+            )
+            db.session.add(org)
+        organizations.append(org)
+    db.session.flush()
+
+    created = 0
+    for role, local, name, position, _org in STAFF:
+        email = f"{local}@{EMAIL_DOMAIN}"
+        _, new = _get_or_create_user(email, role, name, position, None)
+        created += new
+        report.logins.append((role, email))
+
+    school_subjects = [
+        s for s in SUBJECTS if s not in ("Дошкольное образование", "Дополнительное образование")
+    ]
+    teachers: list[User] = []
+    for n in range(1, 41):
+        female = rng.random() < 0.8
+        base_last = LAST_NAMES[(n * 7) % len(LAST_NAMES)]
+        last = _female(base_last) if female else base_last
+        first = rng.choice(FEMALE_FIRST if female else MALE_FIRST)
+        patronymic = rng.choice(PATRONYMIC_BASES) + ("на" if female else "ич")
+        org = organizations[(n - 1) % len(organizations)]
+        if org.kind == OrganizationKind.KINDERGARTEN:
+            subject_names, position = ["Дошкольное образование"], "воспитатель"
+        elif org.kind == OrganizationKind.SUPPLEMENTARY:
+            subject_names, position = (
+                ["Дополнительное образование"],
+                "педагог дополнительного образования",
+            )
+        else:
+            subject_names = rng.sample(school_subjects, k=rng.choice([1, 1, 2]))
+            position = (
+                "учитель начальных классов"
+                if subject_names[0] == "Начальные классы"
+                else f"учитель ({subject_names[0].lower()})"
+            )
+        email = f"teacher@{EMAIL_DOMAIN}" if n == 1 else _email(first, base_last, n)
+        user, new = _get_or_create_user(
+            email, Role.TEACHER, (last, first, patronymic), position, org
+        )
+        if new:
+            user.subjects = [subjects[s] for s in subject_names]
+        created += new
+        teachers.append(user)
+    report.logins.insert(2, (Role.TEACHER, teachers[0].email))
+    db.session.flush()
+
+    for name, subject_name in ASSOCIATIONS:
+        association = db.session.execute(
+            select(MethodicalAssociation).where(MethodicalAssociation.name == name)
+        ).scalar_one_or_none()
+        if association is not None:
+            continue
+        subject = subjects[subject_name]
+        related = {
+            subject_name,
+            *(["Литература"] if subject_name == "Русский язык" else []),
+            *(["Информатика"] if subject_name == "Математика" else []),
+            *(["Химия", "Физика", "География"] if subject_name == "Биология" else []),
+        }
+        members = [t for t in teachers if {s.name for s in t.subjects} & related]
+        association = MethodicalAssociation(
+            name=name, subject=subject, members=members, leader=members[0] if members else None
+        )
+        db.session.add(association)
+
+    db.session.commit()
+    report.lines.append(
+        f"Демо-округ: {len(organizations)} организаций, {len(subjects)} предметов, "
+        f"{len(teachers)} педагогов, {len(STAFF)} сотрудников; новых учётных записей: {created}."
+    )
+    return report

@@ -1,0 +1,149 @@
+"""Configuration classes.
+
+Values are read from the environment when the application is created (never at
+import), with embedded defaults that keep everything under ``instance/`` so a
+fresh checkout runs without any server.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_INSTANCE = BASE_DIR / "instance"
+
+MIB = 1024 * 1024
+
+
+class ConfigError(RuntimeError):
+    """Raised when a production configuration lacks a required setting."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """A key generated once into instance/ so sessions survive restarts of a dev site."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key)
+    return key
+
+
+class Config:
+    """Development defaults: SQLite, a local file store and a local index under instance/."""
+
+    ENV_NAME = "development"
+    TESTING = False
+    DEBUG = False
+    REQUIRED: tuple[str, ...] = ()
+
+    def __init__(self, instance_path: Path | None = None) -> None:
+        env = os.environ
+        missing = [name for name in self.REQUIRED if not env.get(name)]
+        if missing:
+            raise ConfigError(
+                "Production configuration requires environment variables: " + ", ".join(missing)
+            )
+        instance = Path(env.get("INSTANCE_PATH") or instance_path or DEFAULT_INSTANCE)
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = env.get("SECRET_KEY") or _instance_secret_key(instance)
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or (
+            f"sqlite:///{instance / 'metodcabinet.sqlite3'}"
+        )
+        self.STORAGE_URL = env.get("STORAGE_URL") or f"file://{instance / 'storage'}"
+        self.SEARCH_INDEX_DIR = env.get("SEARCH_INDEX_DIR") or str(instance / "search-index")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+        # Sessions: bounded lifetime, cookies that scripts cannot read.
+        self.PERMANENT_SESSION_LIFETIME = timedelta(
+            minutes=_env_int("SESSION_LIFETIME_MINUTES", 8 * 60)
+        )
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("REMEMBER_DAYS", 14))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        secure = _env_bool("SECURE_COOKIES", self.ENV_NAME == "production")
+        self.SESSION_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_SECURE = secure
+
+        # Login throttling: failures within the window, per account and per address.
+        self.LOGIN_WINDOW_MINUTES = _env_int("LOGIN_WINDOW_MINUTES", 15)
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+
+        # Request limits. Uploads stream to storage; ordinary forms stay small.
+        self.UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_MB", 200) * MIB
+        self.MAX_CONTENT_LENGTH = self.UPLOAD_MAX_BYTES + MIB
+        self.MAX_FORM_MEMORY_SIZE = 2 * MIB
+        self.IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 5000)
+        self.IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_MB", 10) * MIB
+
+        self.BABEL_DEFAULT_LOCALE = "ru"
+        self.BABEL_DEFAULT_TIMEZONE = env.get("TIMEZONE", "Europe/Moscow")
+        self.LANGUAGES = {"ru": "Русский", "en": "English"}
+        self.TIMEZONE = self.BABEL_DEFAULT_TIMEZONE
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.USERS_PER_PAGE = 25
+
+
+class DevConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self, instance_path: Path | None = None) -> None:
+        super().__init__(instance_path)
+        self.SECRET_KEY = "test-secret-key"  # noqa: S105 - test-only value
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method name
+        self.WTF_CSRF_ENABLED = False  # tests that exercise CSRF switch it back on
+        self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{Path(self.INSTANCE_PATH) / 'test.sqlite3'}"
+        self.STORAGE_URL = f"file://{Path(self.INSTANCE_PATH) / 'storage'}"
+        self.SEARCH_INDEX_DIR = str(Path(self.INSTANCE_PATH) / "search-index")
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "STORAGE_URL")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None, instance_path: Path | None = None) -> Config:
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        cls = CONFIGS[name]
+    except KeyError as exc:
+        raise ConfigError(f"Unknown APP_ENV {name!r}; expected one of {sorted(CONFIGS)}") from exc
+    return cls(instance_path)

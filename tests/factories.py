@@ -1,0 +1,62 @@
+"""Test data built through the services, as the application builds it."""
+
+from __future__ import annotations
+
+import itertools
+
+from flask.testing import FlaskClient
+
+from app.models import Organization, Role, Subject, User
+from app.services import accounts, directory
+
+PASSWORD = "secret-pass-1"
+_counter = itertools.count(1)
+
+
+def make_org(short_name: str | None = None, **kwargs: str) -> Organization:
+    n = next(_counter)
+    short = short_name or f"МБОУ СОШ № {n}"
+    return directory.save_organization(
+        directory.OrganizationData(
+            full_name=kwargs.get("full_name", f"Муниципальное учреждение «{short}»"),
+            short_name=short,
+            kind=kwargs.get("kind", "school"),
+            municipality=kwargs.get("municipality", "Заречный округ"),
+        )
+    )
+
+
+def make_subject(name: str | None = None) -> Subject:
+    return directory.save_subject(name or f"Предмет {next(_counter)}")
+
+
+def make_user(
+    role: str = Role.TEACHER,
+    *,
+    email: str | None = None,
+    name: tuple[str, str, str] = ("Иванова", "Анна", "Петровна"),
+    organization: Organization | None = None,
+    password: str = PASSWORD,
+    subjects: list[Subject] | None = None,
+) -> User:
+    n = next(_counter)
+    last, first, patronymic = name
+    return accounts.create_user(
+        accounts.UserData(
+            email=email or f"user{n}@school.ru",
+            last_name=last,
+            first_name=first,
+            patronymic=patronymic,
+            position="учитель",
+            role=role,
+            organization_id=organization.id if organization else None,
+            subject_ids=[s.id for s in subjects or []],
+        ),
+        password,
+    )
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/login", data={"email": user.email, "password": password, **extra}, follow_redirects=False
+    )
