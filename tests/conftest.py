@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -21,6 +22,22 @@ from config import TestConfig
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as a real server does.
+
+    Tests hold an app context of their own; without this, requests would reuse
+    it and share ``g`` and the database session with the test and each other,
+    hiding exactly the bugs (cached users, stale rows) that matter here.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        token = _cv_app.set(None)  # type: ignore[arg-type]
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
 
 
 def reset_postgres(url: str) -> None:
@@ -41,6 +58,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     else:
         overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'test.sqlite3'}"
     application = create_app(TestConfig(instance_path=Path(instance)), **overrides)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         from flask_migrate import upgrade
 

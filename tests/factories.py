@@ -60,3 +60,20 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD, **extra: st
     return client.post(
         "/login", data={"email": user.email, "password": password, **extra}, follow_redirects=False
     )
+
+
+def post_multipart(client: FlaskClient, url: str, fields: dict[str, object], **kwargs):  # type: ignore[no-untyped-def]
+    """POST a multipart body built in memory.
+
+    Werkzeug's test client spools large bodies to a temporary file that it never
+    closes (a ResourceWarning under filterwarnings=error); encoding up front avoids it.
+    """
+    from werkzeug.test import encode_multipart
+
+    boundary, body = encode_multipart(fields)
+    return client.post(
+        url,
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        **kwargs,
+    )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import secrets
 import string
 import zipfile
@@ -97,22 +97,26 @@ def _header_map(header: list[str]) -> dict[str, int]:
     return positions
 
 
-def _decode_csv(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(
-        _("Не удалось определить кодировку CSV-файла (ожидается UTF-8 или Windows-1251).")
-    )
+def _detect_csv_encoding(path: Path) -> str:
+    """UTF-8 if the whole file decodes as UTF-8, else Windows-1251 (Excel's Russian default)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(64 * 1024):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1251"
+    return "utf-8-sig"
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
-    text = _decode_csv(path.read_bytes())
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Streamed line by line: a huge file costs no more memory than a small one.
+    with path.open(encoding=_detect_csv_encoding(path), newline="") as fh:
+        first_line = fh.readline()
+        delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+        fh.seek(0)
+        yield from csv.reader(fh, delimiter=delimiter)
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
