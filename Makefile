@@ -27,8 +27,8 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -q -d app/translations
 
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --project metodcabinet --version 0.1.0 -o app/translations/messages.pot .
+	$(BIN)/pybabel update --ignore-obsolete -i app/translations/messages.pot -d app/translations
 
 run: install translations
 	$(FLASK) db upgrade
