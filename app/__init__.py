@@ -30,13 +30,20 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     init_i18n(app)
     security.init_app(app)
 
+    from app.services import health, storage
+
+    storage.init_app(app)
+    health.register_check("storage", storage.check)
+
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.catalog import bp as catalog_bp
     from app.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(catalog_bp)
 
     from app.errors import register_error_handlers
 

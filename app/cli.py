@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
 from app.models import Role
-from app.services import accounts, demo, directory
+from app.services import accounts, bulk_import, consistency, demo, directory
 from app.services.errors import ValidationError
+from content_store import StorageError
 
 
 @click.command("create-user")
@@ -63,6 +66,67 @@ def seed_demo_command() -> None:
         click.echo(f"  {role:<12} {email}")
 
 
+@click.command("storage-check")
+@click.option("--fix", is_flag=True, help="Remove orphan objects older than an hour.")
+@click.option("--no-verify", is_flag=True, help="Skip re-hashing every object.")
+@with_appcontext
+def storage_check_command(fix: bool, no_verify: bool) -> None:
+    """Compare the file store with the database."""
+    try:
+        report = consistency.check_storage(fix=fix, verify=not no_verify)
+    except StorageError as exc:
+        raise click.ClickException(f"Хранилище недоступно: {exc}") from exc
+    click.echo(f"Объектов в хранилище: {report.objects}; строк файлов в базе: {report.rows}")
+    for key in report.orphans:
+        click.echo(f"  без строки в базе: {key}" + (" — удалён" if key in report.removed else ""))
+    for key in report.young_orphans:
+        click.echo(f"  без строки в базе (моложе часа, не трогаем): {key}")
+    for file_id, key in report.missing:
+        click.echo(f"  НЕТ БАЙТОВ: файл id={file_id} ссылается на {key}")
+    for file_id, key in report.corrupted:
+        click.echo(f"  КОНТРОЛЬНАЯ СУММА НЕ СОВПАДАЕТ: файл id={file_id}, {key}")
+    if fix:
+        click.echo(f"Удалено объектов-сирот: {len(report.removed)}.")
+    if report.missing or report.corrupted or (report.orphans and not fix):
+        raise SystemExit(1)
+    click.echo("Ссылок на отсутствующие или повреждённые файлы нет.")
+
+
+@click.command("import-materials")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish at once instead of leaving drafts.")
+@click.option("--by", "by_email", default=None, help="E-mail of the uploading methodist.")
+@with_appcontext
+def import_materials_command(
+    folder: Path, manifest: Path | None, publish: bool, by_email: str | None
+) -> None:
+    """Import a folder of files (sub-folders become collections)."""
+    try:
+        actor = bulk_import.find_actor(by_email)
+        files = bulk_import.list_files(folder)
+        with click.progressbar(length=len(files), label="Импорт", show_pos=True) as bar:
+            report = bulk_import.import_folder(
+                folder,
+                actor,
+                manifest=manifest,
+                publish=publish,
+                on_file=lambda _path: bar.update(1),
+            )
+    except ValidationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Импортировано: {len(report.imported)}, уже было: {len(report.skipped)}, "
+        f"не поддерживается: {len(report.unsupported)}, ошибок: {len(report.failed)}"
+    )
+    for rel, reason in report.unsupported:
+        click.echo(f"  пропущен {rel}: {reason}")
+    for rel, reason in report.failed:
+        click.echo(f"  ошибка {rel}: {reason}")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(storage_check_command)
+    app.cli.add_command(import_materials_command)

@@ -9,7 +9,7 @@ from flask import Flask, request
 from flask_babel import format_datetime, get_locale
 
 from app import permissions
-from app.models import OrganizationKind, Role
+from app.models import EducationLevel, MaterialStatus, MaterialType, OrganizationKind, Role
 
 
 def local_datetime(value: datetime | None, fmt: str = "dd.MM.yyyy HH:mm") -> str:
@@ -41,6 +41,75 @@ def organization_kind_labels() -> dict[str, str]:
     }
 
 
+def material_type_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        MaterialType.DEVELOPMENT: _("Методическая разработка"),
+        MaterialType.LESSON_PLAN: _("Конспект урока"),
+        MaterialType.RECOMMENDATIONS: _("Методические рекомендации"),
+        MaterialType.WORK_PROGRAM: _("Рабочая программа"),
+        MaterialType.PRESENTATION: _("Презентация"),
+        MaterialType.TEXTBOOK: _("Электронный учебник"),
+        MaterialType.EXPERIENCE: _("Сборник / опыт работы"),
+        MaterialType.NORMATIVE: _("Нормативный документ"),
+        MaterialType.VIDEO: _("Видеоматериал"),
+        MaterialType.OTHER: _("Другое"),
+    }
+
+
+def level_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        EducationLevel.PRESCHOOL: _("Дошкольное"),
+        EducationLevel.PRIMARY: _("1–4 классы"),
+        EducationLevel.BASIC: _("5–9 классы"),
+        EducationLevel.SECONDARY: _("10–11 классы"),
+        EducationLevel.VOCATIONAL: _("СПО"),
+        EducationLevel.SUPPLEMENTARY: _("Дополнительное"),
+    }
+
+
+def status_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        MaterialStatus.DRAFT: _("Черновик"),
+        MaterialStatus.REVIEW: _("На экспертизе"),
+        MaterialStatus.PUBLISHED: _("Опубликован"),
+        MaterialStatus.RETURNED: _("Возвращён на доработку"),
+        MaterialStatus.ARCHIVED: _("В архиве"),
+    }
+
+
+def action_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        "submit": _("Отправить на экспертизу"),
+        "withdraw": _("Отозвать с экспертизы"),
+        "publish": _("Опубликовать"),
+        "return": _("Вернуть на доработку"),
+        "archive": _("Перенести в архив"),
+    }
+
+
+def file_size(num: int | None) -> str:
+    from flask_babel import format_decimal
+    from flask_babel import gettext as _
+
+    if num is None:
+        return "—"
+    units = [_("Б"), _("КБ"), _("МБ"), _("ГБ")]
+    value = float(num)
+    for unit in units:
+        if value < 1024 or unit == units[-1]:
+            return f"{format_decimal(round(value, 1))} {unit}"
+        value /= 1024
+    return str(num)
+
+
 def url_with(**changes: Any) -> str:
     """The current URL with some query arguments replaced (for paging and sorting links)."""
     args = request.args.to_dict(flat=False)
@@ -57,10 +126,15 @@ def url_with(**changes: Any) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals.update(
         perm=permissions,
         role_labels=role_labels,
         organization_kind_labels=organization_kind_labels,
+        material_type_labels=material_type_labels,
+        level_labels=level_labels,
+        status_labels=status_labels,
+        action_labels=action_labels,
         url_with=url_with,
         current_locale=lambda: str(get_locale()),
     )

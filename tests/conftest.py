@@ -33,6 +33,8 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Buffered: the body is read and the app's iterator closed, as a server would.
+        kwargs.setdefault("buffered", True)
         token = _cv_app.set(None)  # type: ignore[arg-type]
         try:
             return super().open(*args, **kwargs)
@@ -81,12 +83,21 @@ def empty_tables() -> None:
                 conn.execute(table.delete())
 
 
+def empty_store() -> None:
+    from app.services.storage import get_store
+
+    store = get_store()
+    for key in list(store.iter_keys()):
+        store.delete(key)
+
+
 @pytest.fixture(autouse=True)
 def _app_context(app: Flask) -> Iterator[None]:
     """Every test runs inside an app context and leaves the database empty."""
     with app.app_context():
         yield
         empty_tables()
+        empty_store()
 
 
 @pytest.fixture

@@ -77,3 +77,47 @@ def post_multipart(client: FlaskClient, url: str, fields: dict[str, object], **k
         content_type=f"multipart/form-data; boundary={boundary}",
         **kwargs,
     )
+
+
+def docx_bytes(text: str = "Методические рекомендации по развитию речи детей") -> bytes:
+    import io
+
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def pdf_bytes(text: str = "Hello") -> bytes:
+    """A small valid PDF (ASCII text is enough where only the format matters)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+def make_material(
+    actor,  # type: ignore[no-untyped-def]
+    *,
+    title: str = "Конспект урока математики",
+    action: str = "publish",
+    content: bytes | None = None,
+    filename: str = "конспект.docx",
+    **data,
+):
+    from app.services import materials
+
+    return materials.create_material(
+        materials.MaterialData(
+            title=title, material_type=data.pop("material_type", "lesson_plan"), **data
+        ),
+        [materials.upload_from_bytes(content or docx_bytes(title), filename)],
+        actor,
+        action=action,
+    )

@@ -9,13 +9,36 @@ from app.models.accounts import (
     Subject,
     User,
 )
+from app.models.catalog import (
+    Collection,
+    EducationLevel,
+    Favourite,
+    Material,
+    MaterialLevel,
+    MaterialStatus,
+    MaterialType,
+    Review,
+    StoredFile,
+)
+from app.models.tracking import AccessEvent, AccessKind
 
 __all__ = [
+    "AccessEvent",
+    "AccessKind",
+    "Collection",
+    "EducationLevel",
+    "Favourite",
     "LoginAttempt",
+    "Material",
+    "MaterialLevel",
+    "MaterialStatus",
+    "MaterialType",
     "MethodicalAssociation",
     "Organization",
     "OrganizationKind",
+    "Review",
     "Role",
+    "StoredFile",
     "Subject",
     "User",
 ]

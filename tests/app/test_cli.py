@@ -18,8 +18,16 @@ def test_create_user_command(runner):
     make_org("МБОУ СОШ № 9")
     result = runner.invoke(
         args=[
-            "create-user", "Head@Example.ru", "--role", "manager", "--password", "strong-pass-9",
-            "--name", "Начальникова Ирина Сергеевна", "--org", "мбоу сош № 9",
+            "create-user",
+            "Head@Example.ru",
+            "--role",
+            "manager",
+            "--password",
+            "strong-pass-9",
+            "--name",
+            "Начальникова Ирина Сергеевна",
+            "--org",
+            "мбоу сош № 9",
         ]
     )
     assert result.exit_code == 0, result.output
@@ -32,13 +40,29 @@ def test_create_user_command(runner):
 
 def test_create_user_command_errors_are_clear_and_write_nothing(runner):
     cases = [
-        (["bad-email", "--role", "teacher", "--password", "strong-pass-9", "--name", "А Б"],
-         "Некорректный адрес"),
+        (
+            ["bad-email", "--role", "teacher", "--password", "strong-pass-9", "--name", "А Б"],
+            "Некорректный адрес",
+        ),
         (["a@b.ru", "--role", "teacher", "--password", "short", "--name", "А Б"], "не короче"),
-        (["a@b.ru", "--role", "teacher", "--password", "strong-pass-9", "--name", "Один"],
-         "фамилию и имя"),
-        (["a@b.ru", "--role", "teacher", "--password", "strong-pass-9", "--name", "А Б",
-          "--org", "Нет такой"], "не найдена"),
+        (
+            ["a@b.ru", "--role", "teacher", "--password", "strong-pass-9", "--name", "Один"],
+            "фамилию и имя",
+        ),
+        (
+            [
+                "a@b.ru",
+                "--role",
+                "teacher",
+                "--password",
+                "strong-pass-9",
+                "--name",
+                "А Б",
+                "--org",
+                "Нет такой",
+            ],
+            "не найдена",
+        ),
         (["a@b.ru", "--role", "king", "--password", "strong-pass-9", "--name", "А Б"], "king"),
     ]
     for args, message in cases:
@@ -49,8 +73,16 @@ def test_create_user_command_errors_are_clear_and_write_nothing(runner):
 
 
 def test_create_user_command_refuses_duplicate(runner):
-    args = ["create-user", "dup@b.ru", "--role", "teacher", "--password", "strong-pass-9",
-            "--name", "А Б"]
+    args = [
+        "create-user",
+        "dup@b.ru",
+        "--role",
+        "teacher",
+        "--password",
+        "strong-pass-9",
+        "--name",
+        "А Б",
+    ]
     assert runner.invoke(args=args).exit_code == 0
     result = runner.invoke(args=args)
     assert result.exit_code != 0 and "уже есть" in result.output
@@ -71,14 +103,21 @@ def test_seed_demo_builds_the_district_and_is_idempotent(runner):
         "associations": count(MethodicalAssociation),
     }
     assert figures == {
-        "orgs": 6, "teachers": 40, "methodists": 3, "managers": 1, "admins": 1,
-        "subjects": len(demo.SUBJECTS), "associations": len(demo.ASSOCIATIONS),
+        "orgs": 6,
+        "teachers": 40,
+        "methodists": 3,
+        "managers": 1,
+        "admins": 1,
+        "subjects": len(demo.SUBJECTS),
+        "associations": len(demo.ASSOCIATIONS),
     }
     names = db.session.execute(select(User.last_name, User.first_name, User.patronymic)).all()
     assert len(set(names)) >= 38  # real-looking and varied, not "Teacher 1"
     assert all(last and first and patronymic for last, first, patronymic in names)
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert count(User) == 45 and count(Organization) == 6
-    teacher = db.session.execute(select(User).where(User.email == "teacher@rmk-demo.ru")).scalar_one()
+    teacher = db.session.execute(
+        select(User).where(User.email == "teacher@rmk-demo.ru")
+    ).scalar_one()
     assert teacher.check_password(demo.DEMO_PASSWORD)
     assert teacher.organization is not None and teacher.subjects

@@ -1,0 +1,34 @@
+"""Append-only facts: who opened or downloaded what, and when (UTC)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime, utcnow
+
+
+class AccessKind(enum.StrEnum):
+    MATERIAL_VIEW = "material_view"
+    FILE_DOWNLOAD = "file_download"
+
+
+class AccessEvent(Base):
+    """Never updated or deleted: reports aggregate these facts."""
+
+    __tablename__ = "access_events"
+    __table_args__ = (
+        Index("ix_access_events_material_at", "material_id", "at"),
+        Index("ix_access_events_user_at", "user_id", "at"),
+        Index("ix_access_events_kind_at", "kind", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    material_id: Mapped[int | None] = mapped_column(ForeignKey("materials.id", ondelete="SET NULL"))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
