@@ -33,10 +33,11 @@ messages: $(VENV)/.installed
 run: install translations
 	$(FLASK) db upgrade
 	@test -f instance/.demo-seeded || ($(FLASK) seed-demo | tee instance/.demo-logins && touch instance/.demo-seeded)
+	$(FLASK) reindex
 	@echo ""
 	@echo "Сайт: http://$(HOST):$(PORT)/   (Ctrl+C — остановить)"
 	@cat instance/.demo-logins 2>/dev/null | sed -n '/Демо-учётные/,$$p'
-	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+	INDEX_WORKER_THREAD=1 $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
 
 lint: install-dev
 	$(BIN)/ruff check .

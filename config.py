@@ -102,6 +102,14 @@ class Config:
         self.IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 5000)
         self.IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_MB", 10) * MIB
 
+        # Search: a worker thread inside the site (make run) or a separate
+        # `flask index-worker` process (production); extraction runs in a child process.
+        self.INDEX_WORKER_THREAD = _env_bool("INDEX_WORKER_THREAD", False)
+        self.EXTRACT_TIMEOUT_SECONDS = _env_int("EXTRACT_TIMEOUT_SECONDS", 30)
+        # S3 downloads: "redirect" to a presigned URL valid for minutes, or "stream" through the site.
+        self.S3_DOWNLOAD_MODE = env.get("S3_DOWNLOAD_MODE", "redirect")
+        self.PRESIGNED_MINUTES = _env_int("PRESIGNED_MINUTES", 10)
+
         self.BABEL_DEFAULT_LOCALE = "ru"
         self.BABEL_DEFAULT_TIMEZONE = env.get("TIMEZONE", "Europe/Moscow")
         self.LANGUAGES = {"ru": "Русский", "en": "English"}

@@ -30,20 +30,24 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     init_i18n(app)
     security.init_app(app)
 
-    from app.services import health, storage
+    from app.services import health, indexing, storage
 
     storage.init_app(app)
+    indexing.init_app(app)
     health.register_check("storage", storage.check)
+    health.register_check("index", indexing.check)
 
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
     from app.main import bp as main_bp
+    from app.search import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(search_bp)
 
     from app.errors import register_error_handlers
 
@@ -56,4 +60,6 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     from app import template_helpers
 
     template_helpers.init_app(app)
+    if app.config["INDEX_WORKER_THREAD"]:
+        app.extensions["index_worker_stop"] = indexing.start_worker_thread(app)
     return app

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from app.models import Role
-from app.services import accounts, bulk_import, consistency, demo, directory
+from app.services import accounts, bulk_import, consistency, demo, directory, indexing
 from app.services.errors import ValidationError
 from content_store import StorageError
 
@@ -125,8 +127,38 @@ def import_materials_command(
         click.echo(f"  ошибка {rel}: {reason}")
 
 
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index from the database (searches keep working meanwhile)."""
+    count = indexing.reindex()
+    click.echo(f"Индекс перестроен: документов {count}.")
+
+
+@click.command("index-worker")
+@click.option("--once", is_flag=True, help="Apply what is queued now and exit.")
+@click.option("--idle", default=1.0, show_default=True, help="Seconds to wait when idle.")
+@with_appcontext
+def index_worker_command(once: bool, idle: float) -> None:
+    """Apply queued index work in order (run exactly one in production)."""
+    if once:
+        click.echo(
+            f"Применено заданий: {indexing.drain()}; ждут повтора: {indexing.pending_count()}."
+        )
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo("Обработчик индекса запущен (Ctrl+C — остановить).")
+    try:
+        indexing.run_worker(current_app._get_current_object(), stop, idle_seconds=idle)
+    except KeyboardInterrupt:
+        stop.set()
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(storage_check_command)
     app.cli.add_command(import_materials_command)
+    app.cli.add_command(reindex_command)
+    app.cli.add_command(index_worker_command)

@@ -65,10 +65,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         from flask_migrate import upgrade
 
         upgrade()
+        from app.services.indexing import get_index
+
+        get_index().create()
     yield application
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+        get_index().close()
 
 
 def empty_tables() -> None:

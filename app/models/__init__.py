@@ -20,6 +20,7 @@ from app.models.catalog import (
     Review,
     StoredFile,
 )
+from app.models.search import FileText, IndexState, IndexTask, TextStatus, WorkerLease
 from app.models.tracking import AccessEvent, AccessKind
 
 __all__ = [
@@ -28,6 +29,9 @@ __all__ = [
     "Collection",
     "EducationLevel",
     "Favourite",
+    "FileText",
+    "IndexState",
+    "IndexTask",
     "LoginAttempt",
     "Material",
     "MaterialLevel",
@@ -40,5 +44,7 @@ __all__ = [
     "Role",
     "StoredFile",
     "Subject",
+    "TextStatus",
     "User",
+    "WorkerLease",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -15,6 +16,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    cast,
+    literal,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -120,6 +123,11 @@ class Material(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Folded text for the simple search used while the index is missing or rebuilt.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    index_state: Mapped[str] = mapped_column(String(20), default="pending")
+    index_error: Mapped[str] = mapped_column(Text, default="")
+    indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization | None] = relationship()
     uploaded_by: Mapped[User | None] = relationship()
@@ -157,6 +165,19 @@ class Material(Base):
         self.title = title
         self.sort_title = title.casefold().replace("ё", "е")[:500]
 
+    def refresh_search_text(self) -> None:
+        parts = (self.title, self.annotation, self.keywords, self.authors)
+        self.search_text = " ".join(p for p in parts if p).casefold().replace("ё", "е")
+
+    @property
+    def doc_id(self) -> str:
+        return f"material:{self.id}"
+
+    @classmethod
+    def doc_id_expr(cls) -> Any:
+        """``doc_id`` as SQL, for matching index tasks."""
+        return literal("material:") + cast(cls.id, String)
+
     def __str__(self) -> str:
         return self.title
 
@@ -185,6 +206,8 @@ class StoredFile(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     download_count: Mapped[int] = mapped_column(Integer, default=0)
+    text_status: Mapped[str] = mapped_column(String(20), default="pending")
+    text_reason: Mapped[str] = mapped_column(String(300), default="")
 
     material: Mapped[Material] = relationship(back_populates="files")
     uploaded_by: Mapped[User | None] = relationship()

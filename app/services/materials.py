@@ -151,6 +151,7 @@ def _apply(material: Material, values: dict[str, object]) -> None:
     material.year = values["year"]  # type: ignore[assignment]
     material.usage_terms = str(values["usage_terms"])
     material.collections = values["collections"]  # type: ignore[assignment]
+    material.refresh_search_text()
 
 
 def _read_head(upload: Upload) -> bytes:

@@ -66,6 +66,10 @@ def test_language_switch_in_browser(page):
     user = make_user()
     sign_in(page, user.email, PASSWORD)
     page.wait_for_url("**/home")
-    page.get_by_label("Язык").select_option("en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_label("Язык").select_option("en")
     assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == "Teacher's desk"
+    with page.expect_navigation():
+        page.get_by_label("Language").select_option("ru")
+    assert page.get_by_role("heading", level=1).inner_text() == "Кабинет педагога"
