@@ -106,7 +106,7 @@ class Config:
         # `flask index-worker` process (production); extraction runs in a child process.
         self.INDEX_WORKER_THREAD = _env_bool("INDEX_WORKER_THREAD", False)
         self.EXTRACT_TIMEOUT_SECONDS = _env_int("EXTRACT_TIMEOUT_SECONDS", 30)
-        # S3 downloads: "redirect" to a presigned URL valid for minutes, or "stream" through the site.
+        # S3 downloads: "redirect" to a short-lived presigned URL, or "stream" through the site.
         self.S3_DOWNLOAD_MODE = env.get("S3_DOWNLOAD_MODE", "redirect")
         self.PRESIGNED_MINUTES = _env_int("PRESIGNED_MINUTES", 10)
 
