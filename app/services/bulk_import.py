@@ -21,8 +21,9 @@ from typing import IO, Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import permissions
 from app.extensions import db
-from app.models import EducationLevel, Material, MaterialType, StoredFile, User
+from app.models import EducationLevel, MaterialType, StoredFile, User
 from app.services import collections, directory, file_types, materials
 from app.services.errors import ValidationError
 from app.template_helpers import level_labels, material_type_labels
@@ -280,13 +281,24 @@ def extract_zip(stream: IO[bytes], target: Path, limits: ZipLimits) -> None:
             if not destination.resolve().is_relative_to(root):
                 raise ValidationError(_("В архиве есть недопустимый путь: %(n)s", n=name), "file")
             destination.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with archive.open(info) as source, destination.open("wb") as out:
-                while chunk := source.read(1024 * 1024):
-                    written += len(chunk)
-                    if written > info.file_size:
-                        raise ValidationError(_("Архив повреждён."), "file")
-                    out.write(chunk)
+            try:
+                _copy_entry(archive, info, destination)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
+                # Damaged entries, passwords and compression methods Python lacks (Deflate64).
+                raise ValidationError(
+                    _("Архив повреждён, защищён паролем или сжат неподдерживаемым способом."),
+                    "file",
+                ) from exc
+
+
+def _copy_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path) -> None:
+    written = 0
+    with archive.open(info) as source, destination.open("wb") as out:
+        while chunk := source.read(1024 * 1024):
+            written += len(chunk)
+            if written > info.file_size:
+                raise ValidationError(_("Архив повреждён."), "file")
+            out.write(chunk)
 
 
 def import_zip(stream: IO[bytes], actor: User, *, publish: bool, limits: ZipLimits) -> ImportReport:
@@ -316,10 +328,6 @@ def find_actor(email: str | None) -> User:
             if email
             else _("Нет ни одного методиста или администратора: укажите --by EMAIL.")
         )
+    if not permissions.can_import_materials(user):
+        raise ValidationError(_("Импортировать материалы может только методист или администратор."))
     return user
-
-
-def material_count() -> int:
-    from sqlalchemy import func
-
-    return int(db.session.execute(select(func.count()).select_from(Material)).scalar_one())

@@ -54,6 +54,7 @@ def file_response(file: StoredFile, *, inline: bool = False) -> Response:
             and store.supports_presign
             and current_app.config.get("S3_DOWNLOAD_MODE", "redirect") == "redirect"
         ):
+            store.stat(file.storage_key)  # a vanished object is a 404 here, not S3's XML error
             url = store.presigned_url(
                 file.storage_key,
                 timedelta(minutes=current_app.config.get("PRESIGNED_MINUTES", 10)),

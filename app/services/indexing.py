@@ -46,42 +46,54 @@ MAX_BACKOFF_SECONDS = 600
 EXTRACTABLE = {"pdf", "docx", "doc", "odt", "rtf", "txt", "pptx", "odp", "xlsx", "ods"}
 # Bookkeeping columns: changing only these must not queue the material again.
 QUIET_ATTRIBUTES = {"index_state", "index_error", "indexed_at", "download_count", "updated_at"}
+QUIET_FILE_ATTRIBUTES = {"text_status", "text_reason", "download_count"}
 MAX_BODY_CHARS = 2_000_000
 
 
 # --- recording changes in the same transaction --------------------------------------
 
 
-def _material_changed(material: Material) -> bool:
-    state = inspect(material)
-    return any(
-        attr.history.has_changes() for attr in state.attrs if attr.key not in QUIET_ATTRIBUTES
-    )
+def _changed(obj: Material | StoredFile, quiet: set[str]) -> bool:
+    return any(attr.history.has_changes() for attr in inspect(obj).attrs if attr.key not in quiet)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    pending: set[int] = session.info.setdefault("index_pending", set())
+    # material id -> the object to mark pending (None when it is being deleted)
+    pending: dict[int, Material | None] = session.info.setdefault("index_pending", {})
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Material) and obj.id is not None:
-            if obj in session.deleted or obj in session.new or _material_changed(obj):
-                pending.add(obj.id)
+            if obj in session.deleted:
+                pending[obj.id] = None
+            elif obj in session.new or _changed(obj, QUIET_ATTRIBUTES):
+                pending.setdefault(obj.id, obj)
         elif isinstance(obj, StoredFile) and obj.material_id is not None:
-            pending.add(obj.material_id)
+            if obj in session.new or obj in session.deleted or _changed(obj, QUIET_FILE_ATTRIBUTES):
+                pending.setdefault(obj.material_id, obj.material)
 
 
 def _after_flush_postexec(session: Session, _context: Any) -> None:
-    pending: set[int] = session.info.pop("index_pending", set())
-    for material_id in sorted(pending):
-        session.add(IndexTask(doc_id=f"material:{material_id}"))
-        material = session.identity_map.get((Material, (material_id,), None))
-        if material is not None and material not in session.deleted:
+    pending: dict[int, Material | None] = session.info.pop("index_pending", {})
+    # One task per material per transaction, however many flushes it takes.
+    queued: set[int] = session.info.setdefault("index_queued", set())
+    for material_id, material in sorted(pending.items(), key=lambda item: item[0]):
+        if material_id not in queued:
+            queued.add(material_id)
+            session.add(IndexTask(doc_id=f"material:{material_id}"))
+        if material is not None and material.index_state != IndexState.PENDING:
             material.index_state = IndexState.PENDING
+
+
+def _forget_queued(session: Session, *_args: Any) -> None:
+    session.info.pop("index_queued", None)
+    session.info.pop("index_pending", None)
 
 
 def install_hooks() -> None:
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "after_flush_postexec", _after_flush_postexec)
+        event.listen(Session, "after_commit", _forget_queued)
+        event.listen(Session, "after_soft_rollback", _forget_queued)
 
 
 # --- the index -------------------------------------------------------------------------
@@ -204,7 +216,9 @@ def acquire_lease(holder: str, seconds: int = LEASE_SECONDS) -> bool:
     """Take or renew the writer's lease; a conditional UPDATE, so two cannot both win."""
     now = utcnow()
     if db.session.get(WorkerLease, LEASE_NAME) is None:
-        db.session.add(WorkerLease(name=LEASE_NAME, holder="", expires_at=now))
+        db.session.add(
+            WorkerLease(name=LEASE_NAME, holder="", expires_at=now - timedelta(seconds=1))
+        )
         try:
             db.session.commit()
         except Exception:
@@ -248,7 +262,16 @@ def process_batch(holder: str, limit: int = 100) -> int:
         ).scalars()
     )
     if not tasks:
+        release_lease(holder)  # idle: let `flask reindex` or another worker in
         return 0
+    try:
+        return _settle(tasks, holder)
+    finally:
+        # Holding the lease between batches would lock out `flask reindex`.
+        release_lease(holder)
+
+
+def _settle(tasks: list[IndexTask], holder: str) -> int:
     by_doc: dict[str, list[IndexTask]] = {}
     for task in tasks:
         by_doc.setdefault(task.doc_id, []).append(task)
@@ -266,12 +289,14 @@ def process_batch(holder: str, limit: int = 100) -> int:
                 upserts.append(_prepare(material))
                 db.session.commit()  # keep extracted text even if the index write fails
             ready.append(doc_id)
+            acquire_lease(holder)  # extraction can be slow: keep the lease fresh
         except Exception as exc:
             db.session.rollback()
             log.exception("could not prepare %s for the index", doc_id)
             _retry(doc_tasks, f"{type(exc).__name__}: {exc}")
 
-    if not ready:
+    if not ready or not acquire_lease(holder):
+        # Nothing to write, or extraction outlasted the lease and another writer took over.
         return 0
     try:
         index = get_index()

@@ -362,7 +362,20 @@ def upload_from_bytes(content: bytes, filename: str) -> Upload:
     return Upload(io.BytesIO(content), filename)
 
 
-def experience_bank() -> Collection | None:
-    return db.session.execute(
+EXPERIENCE_BANK_NAME = "Банк передового педагогического опыта"
+
+
+def experience_bank() -> Collection:
+    """The bank of advanced pedagogical experience (made by a migration; recreated if lost)."""
+    bank = db.session.execute(
         select(Collection).where(Collection.is_experience_bank.is_(True)).limit(1)
     ).scalar_one_or_none()
+    if bank is None:
+        bank = Collection(
+            name=EXPERIENCE_BANK_NAME,
+            description="Опыт работы педагогов округа, прошедший экспертизу.",
+            is_experience_bank=True,
+        )
+        db.session.add(bank)
+        db.session.commit()
+    return bank
