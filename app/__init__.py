@@ -23,6 +23,9 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     from app.i18n import init_i18n
 
     extensions.db.init_app(app)
+    from app.services import db_support
+
+    db_support.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).parent.parent / "migrations")
     )

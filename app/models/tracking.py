@@ -14,6 +14,9 @@ from app.models.base import Base, UTCDateTime, utcnow
 class AccessKind(enum.StrEnum):
     MATERIAL_VIEW = "material_view"
     FILE_DOWNLOAD = "file_download"
+    MODULE_OPEN = "module_open"
+    MODULE_DOWNLOAD = "module_download"
+    MODULE_TIME = "module_time"  # time on page, sent by the browser while the tab is visible
 
 
 class AccessEvent(Base):
@@ -24,6 +27,7 @@ class AccessEvent(Base):
         Index("ix_access_events_material_at", "material_id", "at"),
         Index("ix_access_events_user_at", "user_id", "at"),
         Index("ix_access_events_kind_at", "kind", "at"),
+        Index("ix_access_events_module_user_at", "module_id", "user_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -31,4 +35,10 @@ class AccessEvent(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     material_id: Mapped[int | None] = mapped_column(ForeignKey("materials.id", ondelete="SET NULL"))
     file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id", ondelete="SET NULL"))
+    module_file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("module_files.id", ondelete="SET NULL")
+    )
+    seconds: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
