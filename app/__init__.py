@@ -43,6 +43,7 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
+    from app.courses import bp as courses_bp
     from app.main import bp as main_bp
     from app.search import bp as search_bp
 
@@ -51,6 +52,7 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(courses_bp)
 
     from app.errors import register_error_handlers
 

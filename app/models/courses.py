@@ -300,6 +300,9 @@ class Certificate(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("certificates.id", ondelete="SET NULL")
     )
+    # Folded number, name, organization and course: the register's search is the same
+    # on SQLite (whose lower() ignores Cyrillic) and PostgreSQL.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     course: Mapped[Course] = relationship()

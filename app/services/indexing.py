@@ -66,9 +66,14 @@ def _after_flush(session: Session, _context: Any) -> None:
                 pending[obj.id] = None
             elif obj in session.new or _changed(obj, QUIET_ATTRIBUTES):
                 pending.setdefault(obj.id, obj)
-        elif isinstance(obj, StoredFile) and obj.material_id is not None:
-            if obj in session.new or obj in session.deleted or _changed(obj, QUIET_FILE_ATTRIBUTES):
-                pending.setdefault(obj.material_id, obj.material)
+        elif (
+            isinstance(obj, StoredFile)
+            and obj.material_id is not None
+            and (
+                obj in session.new or obj in session.deleted or _changed(obj, QUIET_FILE_ATTRIBUTES)
+            )
+        ):
+            pending.setdefault(obj.material_id, obj.material)
 
 
 def _after_flush_postexec(session: Session, _context: Any) -> None:

@@ -1,0 +1,3 @@
+"""Methodist-facing course pages."""
+
+from app.courses import bp  # noqa: F401
