@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
     from urllib3 import BaseHTTPResponse
 
-PART_SIZE = 16 * MiB
+PART_SIZE = 8 * MiB  # S3's minimum is 5 MiB; an upload holds one part in memory
 # Short enough that a dead server fails a request within seconds, long enough
 # for a slow disk behind MinIO to answer.
 CONNECT_TIMEOUT = 2.0

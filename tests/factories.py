@@ -121,3 +121,46 @@ def make_material(
         actor,
         action=action,
     )
+
+
+def make_course(
+    author,  # type: ignore[no-untyped-def]
+    *,
+    title: str = "Формирующее оценивание на уроке",
+    hours: int = 36,
+    modules: tuple[str, ...] = ("opened", "studied"),
+    publish: bool = True,
+    sequential: bool = False,
+    document_type: str = "participation",
+    questions: int = 2,
+):
+    """A course of modules with the given completion criteria (a "test" module gets questions)."""
+    from app.services import courses
+
+    course = courses.create_course(
+        courses.CourseData(
+            title=title, hours=hours, sequential=sequential, document_type=document_type
+        ),
+        author,
+    )
+    for n, criterion in enumerate(modules, 1):
+        module = courses.add_module(
+            course,
+            courses.ModuleData(
+                title=f"Модуль {n}", criterion=criterion, content_html=f"<p>Содержание {n}</p>"
+            ),
+            author,
+        )
+        if criterion == "test":
+            for q in range(questions):
+                courses.add_question(
+                    module,
+                    courses.QuestionData(
+                        text=f"Вопрос {q + 1}",
+                        options=[("Верно", True), ("Неверно", False), ("Мимо", False)],
+                    ),
+                    author,
+                )
+    if publish:
+        courses.set_status(course, "published", author)
+    return course

@@ -159,7 +159,7 @@ def _check(data: CertificateData) -> None:
         raise ValueError(f"unknown document type: {data.document_type!r}")
     if data.started_on and data.started_on > data.completed_on:
         raise ValueError("the course cannot start after it was completed")
-    for name in ("number", "full_name", "course_title", "issuer", "verify_url"):
+    for name in ("number", "full_name", "course_title", "verify_url"):
         if not getattr(data, name).strip():
             raise ValueError(f"{name} must not be empty")
 
@@ -253,9 +253,10 @@ def _text(
 def _draw_header(pdf: FPDF, data: CertificateData, wording: dict[str, str]) -> float:
     """Issuer, title, number and the duplicate mark; returns the y below them."""
     y = 17.0
-    y += _text(
-        pdf, _typeset(data.issuer), y=y, size=10.5, family=SEMIBOLD, color=NAVY, leading=1.35
-    )
+    if data.issuer.strip():
+        y += _text(
+            pdf, _typeset(data.issuer), y=y, size=10.5, family=SEMIBOLD, color=NAVY, leading=1.35
+        )
     y += 2.5
     _ornament(pdf, y, 60)
     y += 3.5

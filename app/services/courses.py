@@ -297,7 +297,7 @@ def _apply_module(module: Module, data: ModuleData) -> None:
 
 def add_module(course: Course, data: ModuleData, actor: User) -> Module:
     _require_author(actor, course)
-    module = Module(course=course)
+    module = Module(course_id=course.id)  # not course=: that would autoflush a half-made row
     _apply_module(module, data)
     last = db.session.execute(
         select(func.max(Module.position)).where(Module.course_id == course.id)
@@ -305,6 +305,7 @@ def add_module(course: Course, data: ModuleData, actor: User) -> Module:
     module.position = (last or 0) + 1
     db.session.add(module)
     db.session.commit()
+    db.session.expire(course, ["modules"])
     return module
 
 
