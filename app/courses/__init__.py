@@ -1,4 +1,4 @@
-"""Courses: the methodist's builder and registers (views_manage), the teacher's side (views_learn)."""
+"""Courses: the builder and registers (views_manage) and the teacher's side (views_learn)."""
 
 from flask import Blueprint
 
