@@ -110,6 +110,17 @@ class Config:
         self.S3_DOWNLOAD_MODE = env.get("S3_DOWNLOAD_MODE", "redirect")
         self.PRESIGNED_MINUTES = _env_int("PRESIGNED_MINUTES", 10)
 
+        # Courses and documents.
+        self.ORGANIZATION_LICENSED = _env_bool("ORGANIZATION_LICENSED", True)
+        self.CERTIFICATE_PREFIX = env.get("CERTIFICATE_PREFIX", "ОМС")
+        self.CERTIFICATE_ISSUER = env.get(
+            "CERTIFICATE_ISSUER",
+            "Отдел методического сопровождения Управления образования",
+        )
+        self.CERTIFICATE_CITY = env.get("CERTIFICATE_CITY", "")
+        # Absolute base for the QR code's verification link (behind a proxy, set it).
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
+
         self.BABEL_DEFAULT_LOCALE = "ru"
         self.BABEL_DEFAULT_TIMEZONE = env.get("TIMEZONE", "Europe/Moscow")
         self.LANGUAGES = {"ru": "Русский", "en": "English"}
