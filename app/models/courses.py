@@ -250,6 +250,9 @@ class CourseCompletion(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # The local (Moscow by default) calendar date, fixed at write time: reports group
+    # by it identically on SQLite and PostgreSQL.
+    completed_on: Mapped[date] = mapped_column(Date, index=True)
     hours: Mapped[int] = mapped_column(Integer)
 
     user: Mapped[User] = relationship()

@@ -371,6 +371,7 @@ def seed_demo() -> SeedReport:
         f"{len(teachers)} педагогов, {len(STAFF)} сотрудников; новых учётных записей: {created}."
     )
     report.lines.append(seed_materials(teachers))
+    report.lines.append(seed_courses(teachers))
     return report
 
 
@@ -434,3 +435,165 @@ def seed_materials(teachers: list[User]) -> str:
             db.session.commit()
         created += 1
     return f"Материалов в банке: добавлено {created}."
+
+
+COURSES = [
+    {
+        "title": "Формирующее оценивание на уроке: приёмы и инструменты",
+        "annotation": "Практический курс для учителей основной и средней школы: как видеть продвижение каждого обучающегося и давать полезную обратную связь.",
+        "goals": "Освоить приёмы формирующего оценивания, критериальные листы и самооценку обучающихся в соответствии с ФГОС.",
+        "hours": 36,
+        "document_type": "qualification",
+        "modules": [
+            (
+                "Зачем оценивать иначе",
+                "opened",
+                "<h2>Оценивание для обучения</h2><p>Формирующее оценивание помогает учителю и ученику увидеть, что уже получилось и что делать дальше.</p><ul><li>критерии успеха;</li><li>обратная связь;</li><li>самооценка и взаимооценка.</li></ul>",
+            ),
+            (
+                "Критерии успеха и листы самооценки",
+                "studied",
+                "<h2>Критерии успеха</h2><p>Сформулируйте критерии вместе с классом и проверьте их на образцах работ.</p><table><thead><tr><th>Критерий</th><th>Пример</th></tr></thead><tbody><tr><td>Понятен ученику</td><td>«Я могу объяснить, почему…»</td></tr></tbody></table>",
+            ),
+            ("Итоговый тест", "test", "<p>Ответьте на вопросы. Проходной балл — 70 %.</p>"),
+        ],
+        "questions": [
+            (
+                "Что главное в формирующем оценивании?",
+                False,
+                [
+                    ("Обратная связь, помогающая учиться дальше", True),
+                    ("Итоговая отметка за четверть", False),
+                    ("Рейтинг класса", False),
+                ],
+            ),
+            (
+                "Какие приёмы относятся к формирующему оцениванию?",
+                True,
+                [
+                    ("Лист самооценки", True),
+                    ("Взаимооценка по критериям", True),
+                    ("Отметка без комментария", False),
+                ],
+            ),
+            (
+                "Когда формулируются критерии успеха?",
+                False,
+                [("До начала работы", True), ("После выставления отметок", False)],
+            ),
+        ],
+    },
+    {
+        "title": "Функциональная грамотность: читательская грамотность в 5–9 классах",
+        "annotation": "Семинар-практикум о заданиях на понимание текста в формате PISA и их месте на уроках разных предметов.",
+        "goals": "Научиться составлять задания на поиск, интерпретацию и оценку информации.",
+        "hours": 16,
+        "document_type": "participation",
+        "modules": [
+            (
+                "Что такое читательская грамотность",
+                "opened",
+                "<p>Читательская грамотность — способность понимать, использовать и оценивать тексты.</p>",
+            ),
+            (
+                "Разбор заданий",
+                "studied",
+                "<h3>Три группы умений</h3><ol><li>найти и извлечь информацию;</li><li>интегрировать и интерпретировать;</li><li>осмыслить и оценить.</li></ol>",
+            ),
+        ],
+        "questions": [],
+    },
+    {
+        "title": "Цифровые образовательные ресурсы в работе учителя начальных классов",
+        "annotation": "Дистанционный курс о подборе и использовании цифровых ресурсов на уроках в 1–4 классах.",
+        "goals": "Познакомиться с ресурсами Российской электронной школы и научиться встраивать их в урок.",
+        "hours": 24,
+        "document_type": "participation",
+        "modules": [
+            (
+                "Обзор ресурсов",
+                "opened",
+                "<p>Российская электронная школа, «МЭШ», интерактивные тренажёры.</p>",
+            ),
+            (
+                "Урок с цифровыми ресурсами",
+                "studied",
+                "<p>Спланируйте урок, в котором цифровой ресурс решает конкретную задачу.</p>",
+            ),
+            ("Рефлексия", "opened", "<p>Поделитесь опытом на заседании РМО.</p>"),
+        ],
+        "questions": [],
+    },
+]
+
+
+def seed_courses(teachers: list[User]) -> str:
+    """Three published courses with enrolments and realistic progress at past dates."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.models import AccessEvent, AccessKind, Course, Enrollment, ModuleProgress
+    from app.services import courses, learning
+
+    methodist = _staff("methodist")
+    existing = set(db.session.execute(select(Course.title)).scalars())
+    added = 0
+    rng = random.Random(7)  # noqa: S311 - deterministic demo data
+    base = datetime(2026, 10, 20, 7, 0, tzinfo=UTC)
+    for n, spec in enumerate(COURSES):
+        if spec["title"] in existing:
+            continue
+        course = courses.create_course(
+            courses.CourseData(
+                title=spec["title"], annotation=spec["annotation"], goals=spec["goals"],
+                hours=spec["hours"], document_type=spec["document_type"],
+            ),
+            methodist,
+        )  # fmt: skip
+        for title, criterion, html in spec["modules"]:
+            module = courses.add_module(
+                course,
+                courses.ModuleData(title=title, criterion=criterion, content_html=html),
+                methodist,
+            )
+            if criterion == "test":
+                for text, multiple, options in spec["questions"]:
+                    courses.add_question(
+                        module, courses.QuestionData(text, options, multiple), methodist
+                    )
+        courses.set_status(course, "published", methodist)
+        db.session.refresh(course)
+        cohort = teachers[n * 7 : n * 7 + 18]
+        learning.enrol_users(course, [t.id for t in cohort], methodist)
+        started = base - timedelta(days=120 - n * 25)
+        for k, teacher in enumerate(cohort):
+            enrolled_at = started + timedelta(hours=k * 5)
+            db.session.execute(
+                Enrollment.__table__.update()
+                .where(Enrollment.course_id == course.id, Enrollment.user_id == teacher.id)
+                .values(enrolled_at=enrolled_at)
+            )
+            # A third finished, a third is midway, the rest have not started.
+            reached = len(course.modules) if k % 3 == 0 else (1 if k % 3 == 1 else 0)
+            moment = enrolled_at
+            for module in course.modules[:reached]:
+                moment += timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 600))
+                db.session.add(
+                    AccessEvent(kind=AccessKind.MODULE_OPEN, user_id=teacher.id,
+                                course_id=course.id, module_id=module.id, at=moment)
+                )  # fmt: skip
+                seconds = rng.randint(300, 2400)
+                db.session.add(
+                    AccessEvent(kind=AccessKind.MODULE_TIME, user_id=teacher.id,
+                                course_id=course.id, module_id=module.id, seconds=seconds,
+                                at=moment + timedelta(seconds=seconds))
+                )  # fmt: skip
+                db.session.add(
+                    ModuleProgress(user_id=teacher.id, module_id=module.id, course_id=course.id,
+                                   first_access_at=moment, last_access_at=moment, visits=1,
+                                   seconds=seconds, completed_at=moment + timedelta(seconds=seconds))
+                )  # fmt: skip
+            if reached == len(course.modules):
+                learning.complete_course(teacher.id, course.id, moment + timedelta(minutes=40))
+            db.session.commit()
+        added += 1
+    return f"Курсов добавлено: {added}."

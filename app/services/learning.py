@@ -368,7 +368,13 @@ def complete_course(user_id: int, course_id: int, now: datetime) -> int | None:
     assert course is not None
     stmt = (
         upsert(CourseCompletion)
-        .values(user_id=user_id, course_id=course_id, completed_at=now, hours=course.hours)
+        .values(
+            user_id=user_id,
+            course_id=course_id,
+            completed_at=now,
+            completed_on=local_date(now),
+            hours=course.hours,
+        )
         .on_conflict_do_nothing(index_elements=["user_id", "course_id"])
         .returning(CourseCompletion.id)
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-22 05:54:02.295489
+Create Date: 2026-11-22 06:10:44.743484
 
 """
 
@@ -86,6 +86,7 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("course_id", sa.Integer(), nullable=False),
         sa.Column("completed_at", sa.DateTime(), nullable=False),
+        sa.Column("completed_on", sa.Date(), nullable=False),
         sa.Column("hours", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["course_id"],
@@ -107,6 +108,9 @@ def upgrade():
     with op.batch_alter_table("course_completions", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_course_completions_completed_at"), ["completed_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_course_completions_completed_on"), ["completed_on"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_course_completions_course_id"), ["course_id"], unique=False
@@ -415,16 +419,16 @@ def upgrade():
             "ix_access_events_module_user_at", ["module_id", "user_id", "at"], unique=False
         )
         batch_op.create_foreign_key(
-            batch_op.f("fk_access_events_module_id_modules"),
-            "modules",
-            ["module_id"],
+            batch_op.f("fk_access_events_module_file_id_module_files"),
+            "module_files",
+            ["module_file_id"],
             ["id"],
             ondelete="SET NULL",
         )
         batch_op.create_foreign_key(
-            batch_op.f("fk_access_events_module_file_id_module_files"),
-            "module_files",
-            ["module_file_id"],
+            batch_op.f("fk_access_events_module_id_modules"),
+            "modules",
+            ["module_id"],
             ["id"],
             ondelete="SET NULL",
         )
@@ -446,10 +450,10 @@ def downgrade():
             batch_op.f("fk_access_events_course_id_courses"), type_="foreignkey"
         )
         batch_op.drop_constraint(
-            batch_op.f("fk_access_events_module_file_id_module_files"), type_="foreignkey"
+            batch_op.f("fk_access_events_module_id_modules"), type_="foreignkey"
         )
         batch_op.drop_constraint(
-            batch_op.f("fk_access_events_module_id_modules"), type_="foreignkey"
+            batch_op.f("fk_access_events_module_file_id_module_files"), type_="foreignkey"
         )
         batch_op.drop_index("ix_access_events_module_user_at")
         batch_op.drop_column("seconds")
@@ -499,6 +503,7 @@ def downgrade():
     with op.batch_alter_table("course_completions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_course_completions_user_id"))
         batch_op.drop_index(batch_op.f("ix_course_completions_course_id"))
+        batch_op.drop_index(batch_op.f("ix_course_completions_completed_on"))
         batch_op.drop_index(batch_op.f("ix_course_completions_completed_at"))
 
     op.drop_table("course_completions")
