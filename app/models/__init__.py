@@ -40,12 +40,20 @@ from app.models.courses import (
 )
 from app.models.search import FileText, IndexState, IndexTask, TextStatus, WorkerLease
 from app.models.tracking import AccessEvent, AccessKind
+from app.models.training import (
+    Attestation,
+    AttestationCategory,
+    ExternalTraining,
+    TrainingStatus,
+)
 
 __all__ = [
     "AccessEvent",
     "AccessKind",
     "AnswerOption",
     "Attempt",
+    "Attestation",
+    "AttestationCategory",
     "Certificate",
     "CertificateSequence",
     "CertificateStatus",
@@ -58,6 +66,7 @@ __all__ = [
     "DocumentType",
     "EducationLevel",
     "Enrollment",
+    "ExternalTraining",
     "Favourite",
     "FileText",
     "IndexState",
@@ -79,6 +88,7 @@ __all__ = [
     "StoredFile",
     "Subject",
     "TextStatus",
+    "TrainingStatus",
     "User",
     "WorkerLease",
 ]
