@@ -121,6 +121,9 @@ class Config:
         # Absolute base for the QR code's verification link (behind a proxy, set it).
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
 
+        # Reports: "скоро срок" when the three-year deadline is this many months away.
+        self.REGISTER_DUE_SOON_MONTHS = _env_int("REGISTER_DUE_SOON_MONTHS", 6)
+
         self.BABEL_DEFAULT_LOCALE = "ru"
         self.BABEL_DEFAULT_TIMEZONE = env.get("TIMEZONE", "Europe/Moscow")
         self.LANGUAGES = {"ru": "Русский", "en": "English"}
