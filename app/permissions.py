@@ -16,10 +16,12 @@ from app.models import (
     Course,
     CourseStatus,
     Enrollment,
+    ExternalTraining,
     Material,
     MaterialStatus,
     Role,
     StoredFile,
+    TrainingStatus,
     User,
 )
 
@@ -264,3 +266,46 @@ def visible_courses(user: Any, query: Select[Any]) -> Select[Any]:
     if user.role in PROGRESS_READERS:
         return query
     return query.where(Course.status == CourseStatus.PUBLISHED)
+
+
+# --- reporting and the register ------------------------------------------------------
+
+REPORT_READERS = (Role.MANAGER, Role.METHODIST, Role.ADMIN)
+
+
+def can_view_reports(user: Any) -> bool:
+    """District-wide reports and dashboards. A per-organization head would be one more rule
+    here plus a narrower ``visible_teachers``."""
+    return _active(user) and user.role in REPORT_READERS
+
+
+def visible_teachers(user: Any, query: Select[Any]) -> Select[Any]:
+    """Restrict a query selecting from ``User`` to the teachers whose data ``user`` may see."""
+    if not _active(user):
+        return query.where(false())
+    if user.role in REPORT_READERS:
+        return query
+    return query.where(User.id == user.id)
+
+
+def can_view_teacher_card(user: Any, teacher: User) -> bool:
+    return _active(user) and (user.id == teacher.id or user.role in REPORT_READERS)
+
+
+def can_record_own_training(user: Any) -> bool:
+    return _active(user) and user.role == Role.TEACHER
+
+
+def can_verify_training(user: Any) -> bool:
+    return _active(user) and user.role in (Role.METHODIST, Role.ADMIN)
+
+
+def can_view_training(user: Any, record: ExternalTraining) -> bool:
+    return _active(user) and (record.user_id == user.id or user.role in REPORT_READERS)
+
+
+def can_edit_training(user: Any, record: ExternalTraining) -> bool:
+    """Its teacher while it is not verified; a methodist always."""
+    if can_verify_training(user):
+        return True
+    return _active(user) and record.user_id == user.id and record.status != TrainingStatus.VERIFIED
