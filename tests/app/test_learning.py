@@ -234,7 +234,7 @@ def test_twenty_concurrent_completions_write_once(people, app):
     course = make_course(people["methodist"], modules=("opened",))
     learning.enrol_self(teacher, course)
     teacher_id, course_id = teacher.id, course.id
-    barrier = threading.Barrier(20, timeout=20)
+    barrier = threading.Barrier(20, timeout=60)
     errors: list[BaseException] = []
 
     def complete() -> None:
@@ -264,7 +264,7 @@ def test_concurrent_module_opens_complete_once(people, app):
         learning.enrol_self(teacher, course)
     module_id = course.modules[0].id
     ids = [t.id for t in teachers]
-    barrier = threading.Barrier(20, timeout=20)
+    barrier = threading.Barrier(20, timeout=60)
     errors: list[BaseException] = []
 
     def open_module(user_id: int) -> None:
