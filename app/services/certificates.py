@@ -156,6 +156,11 @@ def get_certificate(certificate_id: int, user: User) -> Certificate:
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None or not permissions.can_view_certificate(user, certificate):
         raise NotFound()
+    if certificate.status == CertificateStatus.REVOKED and not permissions.can_manage_certificates(
+        user
+    ):
+        # A revoked document is not handed out again; the register keeps it for the office.
+        raise NotFound()
     return certificate
 
 

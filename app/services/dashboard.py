@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import MethodicalAssociation, Organization, Role, Subject, User
+from app.services import learning
 
 
 def _count(model: Any, *conditions: Any) -> int:
@@ -36,4 +37,6 @@ def home_context(user: User) -> dict[str, Any]:
             .order_by(Organization.short_name)
         ).all()
         context["teachers_by_org"] = rows
+    if user.role == Role.TEACHER:
+        context["learning"] = learning.my_learning(user)
     return context

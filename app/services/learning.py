@@ -544,10 +544,17 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 
 def my_learning(user: User, now: datetime | None = None) -> Learning:
     now = now or utcnow()
+    completed_courses = select(CourseCompletion.course_id).where(
+        CourseCompletion.user_id == user.id
+    )
+    # A finished course stays in "my learning" even if the enrolment was later withdrawn.
     enrollments = list(
         db.session.execute(
             select(Enrollment)
-            .where(Enrollment.user_id == user.id, Enrollment.active.is_(True))
+            .where(
+                Enrollment.user_id == user.id,
+                (Enrollment.active.is_(True)) | Enrollment.course_id.in_(completed_courses),
+            )
             .order_by(Enrollment.enrolled_at.desc())
         ).scalars()
     )
