@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import StoredFile
+from app.models import ExternalTraining, ModuleFile, StoredFile
 from app.models.base import utcnow
 from app.services.storage import get_store
 
@@ -30,13 +30,31 @@ class StorageReport:
         return not (self.orphans or self.young_orphans or self.missing or self.corrupted)
 
 
+def _references(key: str | None = None) -> list[tuple[int, str]]:
+    """Every row that points at stored bytes: material files, module files, training scans."""
+    queries = [
+        select(StoredFile.id, StoredFile.storage_key),
+        select(ModuleFile.id, ModuleFile.storage_key),
+        select(ExternalTraining.id, ExternalTraining.scan_key).where(
+            ExternalTraining.scan_key.is_not(None)
+        ),
+    ]
+    rows: list[tuple[int, str]] = []
+    for query in queries:
+        column = query.selected_columns[1]
+        if key is not None:
+            query = query.where(column == key)
+        rows.extend((int(i), str(k)) for i, k in db.session.execute(query))
+    return rows
+
+
 def check_storage(*, fix: bool = False, verify: bool = True) -> StorageReport:
     """Objects without rows, rows without objects, checksum mismatches; ``fix`` removes
     orphans older than an hour (younger ones may belong to an upload still committing)."""
     store = get_store()
     report = StorageReport()
     referenced: dict[str, list[int]] = {}
-    for file_id, key in db.session.execute(select(StoredFile.id, StoredFile.storage_key)):
+    for file_id, key in _references():
         referenced.setdefault(key, []).append(file_id)
         report.rows += 1
     cutoff = utcnow() - ORPHAN_GRACE

@@ -195,3 +195,46 @@ def test_deleting_a_draft_leaves_its_bytes_as_an_orphan(methodist):
     materials.delete_material(material, methodist)
     report = consistency.check_storage()
     assert not report.ok and report.young_orphans == [key] and report.rows == 0
+
+
+def test_module_files_and_training_scans_are_references_not_orphans(app, runner):
+    """Bytes behind module files and external-training scans must survive --fix."""
+    import os
+    import time
+    from datetime import date
+
+    from app.models import ExternalTraining, Role
+    from app.services import courses as course_service
+    from app.services import materials as material_service
+    from app.services.storage import get_store
+    from tests.factories import make_course, make_user, pdf_bytes
+
+    methodist = make_user(Role.METHODIST, email="scan-m@school.ru")
+    teacher = make_user(email="scan-t@school.ru")
+    course = make_course(methodist, publish=False)
+    module_file = course_service.add_module_file(
+        course.modules[0],
+        material_service.upload_from_bytes(pdf_bytes("module"), "m.pdf"),
+        methodist,
+    )
+    (scan,) = material_service.store_uploads(
+        [material_service.upload_from_bytes(pdf_bytes("scan"), "s.pdf")]
+    )
+    db.session.add(
+        ExternalTraining(
+            user_id=teacher.id,
+            provider="ИРО",
+            programme="П",
+            hours=36,
+            ends_on=date(2026, 1, 1),
+            scan_key=scan.obj.key,
+        )
+    )
+    db.session.commit()
+    store = get_store()
+    old = time.time() - 3 * 3600
+    for key in (module_file.storage_key, scan.obj.key):
+        os.utime(store.local_path(key), (old, old))
+    result = runner.invoke(args=["storage-check", "--fix"])
+    assert result.exit_code == 0, result.output
+    assert store.exists(module_file.storage_key) and store.exists(scan.obj.key)
