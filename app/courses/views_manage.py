@@ -789,6 +789,10 @@ def _event_label(kind: str, seconds: int | None) -> str:
         return _("скачал файл")
     if kind == "module_time":
         return _("время на странице: %(t)s", t=_seconds_phrase(seconds))
+    if kind == "module_studied":
+        return _("подтвердил(а) изучение")
+    if kind == "test_submitted":
+        return _("сдал(а) попытку теста")
     return kind
 
 

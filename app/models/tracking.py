@@ -17,6 +17,8 @@ class AccessKind(enum.StrEnum):
     MODULE_OPEN = "module_open"
     MODULE_DOWNLOAD = "module_download"
     MODULE_TIME = "module_time"  # time on page, sent by the browser while the tab is visible
+    MODULE_STUDIED = "module_studied"  # the teacher confirmed studying the module
+    TEST_SUBMITTED = "test_submitted"  # an attempt at the module's test was handed in
 
 
 class AccessEvent(Base):

@@ -19,6 +19,7 @@ from app.models import (
     Criterion,
     DocumentType,
     EducationLevel,
+    Enrollment,
     Material,
     MaterialStatus,
     Module,
@@ -86,20 +87,21 @@ def _require_author(user: User, course: Course | None = None) -> None:
 
 
 def _check_dates(data: CourseData) -> None:
-    pairs = [
-        (
-            data.enrol_opens_on,
-            data.enrol_closes_on,
-            _("Запись не может закрываться раньше, чем открывается."),
-        ),
-        (data.starts_on, data.ends_on, _("Курс не может заканчиваться раньше, чем начинается.")),
-    ]
-    for start, end, message in pairs:
-        if start and end and end < start:
-            raise ValidationError(message, "ends_on")
-    for value in (data.enrol_opens_on, data.enrol_closes_on, data.starts_on, data.ends_on):
+    fields = {
+        "enrol_opens_on": data.enrol_opens_on,
+        "enrol_closes_on": data.enrol_closes_on,
+        "starts_on": data.starts_on,
+        "ends_on": data.ends_on,
+    }
+    for name, value in fields.items():
         if value and not 2000 <= value.year <= 2100:
-            raise ValidationError(_("Дата вне допустимого диапазона."), "starts_on")
+            raise ValidationError(_("Дата вне допустимого диапазона."), name)
+    if data.enrol_opens_on and data.enrol_closes_on and data.enrol_closes_on < data.enrol_opens_on:
+        raise ValidationError(
+            _("Запись не может закрываться раньше, чем открывается."), "enrol_closes_on"
+        )
+    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
+        raise ValidationError(_("Курс не может заканчиваться раньше, чем начинается."), "ends_on")
 
 
 def _apply_course(course: Course, data: CourseData, actor: User) -> None:
@@ -188,6 +190,20 @@ def set_status(course: Course, status: str, actor: User) -> Course:
         if problems:
             raise ValidationError(_("Курс нельзя опубликовать: %(p)s.", p="; ".join(problems)))
         course.published_at = course.published_at or utcnow()
+    if status == CourseStatus.DRAFT and course.status != CourseStatus.DRAFT:
+        enrolled = db.session.execute(
+            select(func.count())
+            .select_from(Enrollment)
+            .where(Enrollment.course_id == course.id, Enrollment.active.is_(True))
+        ).scalar_one()
+        if enrolled:
+            raise ValidationError(
+                _(
+                    "На курс записаны педагоги (%(n)d): вернуть его в черновики нельзя, "
+                    "иначе они потеряют доступ к модулям. Перенесите курс в архив.",
+                    n=enrolled,
+                )
+            )
     course.status = status
     db.session.commit()
     return course

@@ -330,6 +330,15 @@ def confirm_studied(user: User, module: Module) -> None:
     if not result.rowcount:
         db.session.rollback()
         raise ValidationError(_("Сначала откройте модуль."))
+    db.session.add(
+        AccessEvent(
+            kind=AccessKind.MODULE_STUDIED,
+            user_id=user_id,
+            module_id=module_id,
+            course_id=course_id,
+            at=now,
+        )
+    )
     _complete_module(user_id, module_id, course_id, now)
     db.session.commit()
 
@@ -499,6 +508,16 @@ def submit_attempt(user: User, attempt_id: int, raw_answers: dict[str, list[str]
     if not result.rowcount:
         db.session.rollback()
         raise ValidationError(_("Эта попытка уже завершена."))
+    db.session.add(
+        AccessEvent(
+            kind=AccessKind.TEST_SUBMITTED,
+            user_id=user_id,
+            module_id=module_id,
+            course_id=course_id,
+            seconds=None,
+            at=now,
+        )
+    )
     if passed:
         _touch_progress(user_id, module_id, course_id, now)
         _complete_module(user_id, module_id, course_id, now)

@@ -359,8 +359,11 @@ def test_access_history_is_ordered_and_complete(staff, world):
         ("module_download", m2.id),
         ("module_time", m2.id),
         ("module_open", m1.id),
+        ("module_studied", m2.id),
         ("module_open", m3.id),
         ("module_open", m4.id),
+        ("test_submitted", m4.id),
+        ("test_submitted", m4.id),
     ]
     assert [e.at for e in events] == sorted(e.at for e in events)
     assert all(e.course_id == course.id for e in events)
@@ -377,8 +380,11 @@ def test_access_history_is_ordered_and_complete(staff, world):
         ["02.03.2026 10:42:00", "скачал файл", "Практикум", "практикум.pdf"],
         ["02.03.2026 10:46:00", "время на странице: 5 мин", "Практикум", "—"],
         ["03.03.2026 15:00:00", "открыл модуль", "Введение", "—"],
+        ["03.03.2026 15:05:00", "подтвердил(а) изучение", "Практикум", "—"],
         ["05.03.2026 00:30:00", "открыл модуль", "Итоги", "—"],
         ["05.03.2026 11:00:00", "открыл модуль", "Тест по выбору", "—"],
+        ["05.03.2026 11:05:00", "сдал(а) попытку теста", "Тест по выбору", "—"],
+        ["05.03.2026 11:10:00", "сдал(а) попытку теста", "Тест по выбору", "—"],
     ]
     attempts = [
         [" ".join(c.text_content().split()) for c in tr.xpath("./th|./td")]
