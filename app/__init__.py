@@ -45,7 +45,9 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     from app.catalog import bp as catalog_bp
     from app.courses import bp as courses_bp
     from app.main import bp as main_bp
+    from app.reports import bp as reports_bp
     from app.search import bp as search_bp
+    from app.training import bp as training_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -53,6 +55,8 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(training_bp)
 
     from app.errors import register_error_handlers
 
