@@ -7,6 +7,7 @@ import hmac
 from flask import Flask, Response, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from app.extensions import db, login_manager
 from app.models import User
@@ -41,6 +42,28 @@ def load_user(identity: str) -> User | None:
     return user
 
 
+def _without_nul(data: MultiDict[str, str]) -> ImmutableMultiDict[str, str]:
+    return ImmutableMultiDict(
+        [
+            (key.replace("\x00", ""), value.replace("\x00", ""))
+            for key, value in data.items(multi=True)
+        ]
+    )
+
+
+def strip_nul_characters() -> None:
+    """NUL reaches no query and no row: PostgreSQL refuses it in text and would answer 500."""
+    if "\x00" in request.query_string.decode("latin-1") or "%00" in request.full_path:
+        request.__dict__["args"] = _without_nul(request.args)
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        form = request.form
+        if any("\x00" in k or "\x00" in v for k, v in form.items(multi=True)):
+            request.__dict__["form"] = _without_nul(form)
+
+
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -61,4 +84,5 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Войдите, чтобы открыть эту страницу.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.before_request(strip_nul_characters)
     app.after_request(set_security_headers)

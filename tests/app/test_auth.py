@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import LoginAttempt, Role, User
+from app.models import LoginAttempt, Role, Subject, User
 from app.models.base import utcnow
 from app.services import accounts
 from tests.factories import PASSWORD, login, make_user
@@ -302,3 +303,20 @@ def test_request_size_limit(client, app):
 def test_session_lifetime_is_bounded(app):
     assert app.permanent_session_lifetime <= timedelta(days=1)
     assert app.config["REMEMBER_COOKIE_DURATION"] <= timedelta(days=31)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/users?q=%00", "/search?q=%00", "/materials?subject=%00", "/login?next=%00"],
+)
+def test_nul_in_query_strings_is_harmless(client, url):
+    login(client, make_user(Role.ADMIN, email="nul-admin@school.ru"))
+    assert client.get(url).status_code in (200, 302)
+
+
+def test_nul_in_form_values_is_stripped(client):
+    admin = make_user(Role.ADMIN, email="nul@school.ru")
+    login(client, admin)
+    client.post("/admin/subjects", data={"name": "Химия\x00"})
+    names = db.session.execute(select(Subject.name)).scalars().all()
+    assert names == ["Химия"]
