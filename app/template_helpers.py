@@ -124,6 +124,12 @@ def url_with(**changes: Any) -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
+def current_path() -> str:
+    """Where the language switch returns to: the current page, without control characters."""
+    path = request.full_path if request.query_string else request.path
+    return "".join(ch for ch in path if ch.isprintable())[:2000]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["file_size"] = file_size
@@ -136,5 +142,6 @@ def init_app(app: Flask) -> None:
         status_labels=status_labels,
         action_labels=action_labels,
         url_with=url_with,
+        current_path=current_path,
         current_locale=lambda: str(get_locale()),
     )
