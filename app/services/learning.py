@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.extensions import db
@@ -55,12 +56,14 @@ def local_date(moment: datetime) -> date:
 
 
 def _begin_write() -> None:
-    """End any read-only transaction so the next statement, a write, opens the new one.
+    """On SQLite, end any read-only transaction so the next statement, a write, opens one.
 
-    On SQLite a transaction that reads first and writes later can fail at once
-    under contention; one that starts by writing simply waits its turn.
+    There a transaction that reads first and writes later can fail at once under
+    contention, while one that starts by writing simply waits its turn. PostgreSQL
+    has no such trap, and the extra round trip is not paid there.
     """
-    db.session.commit()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
 
 
 # --- enrolment ------------------------------------------------------------------------
@@ -241,11 +244,12 @@ def record_module_open(user: User, module: Module) -> int:
     )
     db.session.add(event)
     db.session.flush()
+    event_id = int(event.id)  # read before the commit expires it
     _touch_progress(user_id, module_id, course_id, now)
     if criterion == Criterion.OPENED:
         _complete_module(user_id, module_id, course_id, now)
     db.session.commit()
-    return int(event.id)
+    return event_id
 
 
 def record_module_download(user: User, module: Module, file: ModuleFile) -> None:
@@ -347,7 +351,7 @@ def confirm_studied(user: User, module: Module) -> None:
 
 
 def _complete_module(user_id: int, module_id: int, course_id: int, now: datetime) -> None:
-    db.session.execute(
+    newly = db.session.execute(
         update(ModuleProgress)
         .where(
             ModuleProgress.user_id == user_id,
@@ -355,7 +359,9 @@ def _complete_module(user_id: int, module_id: int, course_id: int, now: datetime
             ModuleProgress.completed_at.is_(None),
         )
         .values(completed_at=now)
-    )
+    ).rowcount
+    if not newly:
+        return  # already complete: the course was checked when it happened
     required = select(Module.id).where(Module.course_id == course_id, Module.required.is_(True))
     total = db.session.execute(select(func.count()).select_from(required.subquery())).scalar_one()
     done = db.session.execute(
@@ -575,6 +581,7 @@ def my_learning(user: User, now: datetime | None = None) -> Learning:
                 (Enrollment.active.is_(True)) | Enrollment.course_id.in_(completed_courses),
             )
             .order_by(Enrollment.enrolled_at.desc())
+            .options(selectinload(Enrollment.course).selectinload(Course.modules))
         ).scalars()
     )
     course_ids = [e.course_id for e in enrollments]
