@@ -1,7 +1,17 @@
 """Full-text search for the platform: text extraction and a Whoosh index.
 
 A plain library: it takes paths and dataclasses and returns dataclasses, and
-never imports Flask or the application.
+never imports Flask, the application or ``content_store``.
+
+    result = extract_text("/path/file.pdf", "pdf")      # never raises, never hangs
+    index = SearchIndex(instance_dir / "search")
+    index.apply(upserts=[IndexDocument(...)], deletes=["material:7"])
+    index.rebuild(all_documents(), procs=os.cpu_count())  # atomic swap
+    page = index.search(SearchRequest(q="методические рекомендации",
+                                      restrict={"status": ["published"]}))
+
+``QueryError`` carries a Russian message for the user; ``IndexBusy`` means the
+write lock stayed taken (retry later: nothing was written).
 """
 
 from search_index.extract import ExtractionLimits, ExtractionResult, extract_text

@@ -5,7 +5,7 @@ analyzer class must live in an importable module and carry no unpicklable
 state: the pymorphy3 analyzer is created lazily, once per process.
 
 Every path that turns text into terms (the index, the query parser, snippet
-highlighting) goes through :func:`normalize_word` and :func:`lemma`, so a word
+highlighting) goes through :func:`normalize_word` and :func:`lemmas`, so a word
 is always reduced the same way.
 """
 
@@ -122,11 +122,6 @@ def lemmas(word: str) -> tuple[str, ...]:
     return (porter_stem(word),)
 
 
-def lemma(word: str) -> str:
-    """The most probable index term for a normalised word."""
-    return lemmas(word)[0]
-
-
 @lru_cache(maxsize=LEMMA_CACHE_SIZE)
 def surface_terms(raw: str) -> tuple[str, ...]:
     """The index terms for a word exactly as it appears in text (empty for
@@ -175,11 +170,6 @@ def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
         word = normalize_word(match.group())
         if word is not None:
             yield word, match.start(), match.end()
-
-
-def analyze(text: str) -> list[str]:
-    """The most probable term of each word of ``text``, in order."""
-    return [lemma(word) for word, _, _ in iter_words(text)]
 
 
 def term_positions(text: str, start_pos: int = 0) -> dict[str, list[int]]:

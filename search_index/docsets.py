@@ -36,9 +36,9 @@ from whoosh.searching import Searcher
 
 from search_index.schema import SORT_FIELDS, TEXT_FIELDS
 
-#: Postings kept per index version, counted in postings (about 8 bytes each),
-#: so frequent words are read from disk once.
-POSTINGS_CACHE_BUDGET = 8_000_000
+#: Bytes of postings (8 per posting) and document sets (1 per document) kept
+#: per index version, so frequent words are read from disk once.
+POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
 BM25_B = 0.75
 BM25_K1 = 1.2
 
@@ -73,6 +73,10 @@ class TermPostings:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def cost(self, size: int) -> int:
+        """Approximate bytes held: the arrays and the document set."""
+        return 8 * len(self.ids) + (size if self.bits else 0)
 
 
 _EMPTY = TermPostings(array("I"), array("f"), 0, 0)
@@ -122,6 +126,40 @@ def _posting_blocks(
             weights.append(matcher.weight())
             matcher.next()
         yield ids, weights
+
+
+def _value_blocks(
+    reader: IndexReader, fieldname: str, text: str
+) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+    """(ids, encoded positions) blocks of a term in one segment."""
+    terms = getattr(reader, "_terms", None)
+    fieldobj = reader.schema[fieldname]
+    try:
+        if terms is None:
+            raise AttributeError
+        matcher = terms.matcher(fieldname, text.encode("utf-8"), fieldobj.format)
+    except (TermNotFound, KeyError):
+        return
+    except AttributeError:
+        try:
+            matcher = reader.postings(fieldname, text)
+        except (TermNotFound, KeyError):
+            return
+    if isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "_read_values"):
+        while True:
+            matcher._read_ids()
+            matcher._read_values()
+            yield matcher._ids, matcher._values
+            if matcher._lastblock:
+                return
+            matcher._goto(matcher._nextoffset)
+    else:
+        ids, values = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            values.append(matcher.value())
+            matcher.next()
+        yield ids, values
 
 
 class SegmentData:
@@ -213,7 +251,7 @@ class IndexView:
         self._ints: dict[str, list[int]] = {}
         self._norms: dict[str, list[float]] = {}
         self._postings: OrderedDict[tuple[str, str], TermPostings] = OrderedDict()
-        self._cached_postings = 0
+        self._cached_bytes = 0
         self._lock = threading.Lock()
 
     def _pairs(self, searcher: Searcher) -> list[tuple[SegmentData, int, IndexReader]]:
@@ -292,14 +330,48 @@ class IndexView:
         with self._lock:
             if key not in self._postings:
                 self._postings[key] = postings
-                self._cached_postings += len(postings)
-            while self._cached_postings > POSTINGS_CACHE_BUDGET and len(self._postings) > 1:
+                self._cached_bytes += postings.cost(self.size)
+            while self._cached_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
                 _, dropped = self._postings.popitem(last=False)
-                self._cached_postings -= len(dropped)
+                self._cached_bytes -= dropped.cost(self.size)
         return postings
 
     def term_bits(self, searcher: Searcher, fieldname: str, text: str) -> int:
         return self.postings(searcher, fieldname, text).bits
+
+    def phrase_bits(
+        self, searcher: Searcher, fieldname: str, sequence: Sequence[str], candidates: int
+    ) -> int:
+        """Documents of ``candidates`` where ``sequence`` occurs at consecutive
+        positions of the field.
+
+        Positions are decoded only for documents still in the running: after
+        each word, documents where no start position survives drop out.
+        """
+        decode = searcher.schema[fieldname].format.decode_positions
+        starts: dict[int, set[int]] = {}
+        for index, text in enumerate(sequence):
+            if not candidates:
+                return 0
+            flags = candidates.to_bytes(self.size, "little")
+            found: dict[int, set[int]] = {}
+            for _, offset, reader in self._pairs(searcher):
+                for ids, values in _value_blocks(reader, fieldname, text):
+                    for i, local in enumerate(ids):
+                        docnum = local + offset
+                        if not flags[docnum]:
+                            continue
+                        positions = decode(values[i])
+                        if index == 0:
+                            found[docnum] = set(positions)
+                        else:
+                            present = set(positions)
+                            kept = {p for p in starts[docnum] if p + index in present}
+                            if kept:
+                                found[docnum] = kept
+            starts = found
+            candidates = bits_from_docnums(starts, self.size)
+        return candidates
 
     def rank(
         self, searcher: Searcher, terms: Iterable[str], matched: int, limit: int

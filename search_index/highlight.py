@@ -1,8 +1,11 @@
 """Titles and snippets with query matches in <mark>, everything else escaped.
 
 Matching reuses the index's own word → term mapping, so "детей" is marked for
-the query "ребёнок". Only the hits of the page being shown are highlighted,
-and a snippet scan stops once every query term has been seen.
+the query "ребёнок". Only the hits of the page being shown are highlighted.
+A word is analysed only when its form belongs to the paradigm of a query
+term (a set lookup), and a scan stops after a few matches per term, so a
+snippet costs a regex pass over the text rather than a morphological
+analysis of every word.
 """
 
 from __future__ import annotations

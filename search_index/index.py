@@ -41,10 +41,10 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from search_index.analysis import WORD_RE, inflect_like, normalize_word
+from search_index.build import fill
 from search_index.docsets import (
     IndexView,
     SegmentData,
-    bits_from_docnums,
     docnums_from_bits,
     leaf_readers,
     view_key,
@@ -58,7 +58,7 @@ from search_index.models import (
     SearchRequest,
     SearchResults,
 )
-from search_index.query import ParsedQuery, Unit, Word, normalize_query, parse_query
+from search_index.query import ParsedQuery, Phrase, Unit, Word, normalize_query, parse_query
 from search_index.schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
@@ -77,8 +77,14 @@ GENERATION_PREFIX = "g-"
 MAX_PER_PAGE = 100
 #: Deepest result a page may reach; deeper pages come back empty.
 MAX_RESULT_WINDOW = 10_000
-#: Words looked up for "did you mean" per query.
+#: A phrase whose words meet in more documents than this (in one field) is
+#: not checked word by word: its documents are taken as those containing all
+#: its words, and the total is reported as not exact. Below it, checking
+#: positions costs well under a second even on a loaded machine.
+PHRASE_EXACT_LIMIT = 20_000
+#: Words looked up for "did you mean" per query, and candidates per word.
 MAX_SUGGEST_WORDS = 4
+MAX_SUGGEST_CANDIDATES = 50
 _WRITE_LOCK = "WRITELOCK"
 
 
@@ -102,6 +108,8 @@ class _Evaluation:
     selected: dict[str, int]
     final: int
     unknown_words: list[Word]
+    #: False when a very common phrase was approximated by its words.
+    exact: bool = True
 
 
 class SearchIndex:
@@ -263,7 +271,9 @@ class SearchIndex:
 
         Holds the live generation's write lock throughout, so an ``apply`` that
         arrives meanwhile waits (or raises :class:`IndexBusy`) and then lands
-        in the new generation. ``procs > 1`` analyses in that many processes.
+        in the new generation. ``procs > 1`` indexes chunks of documents in
+        that many processes (spawned: the caller's main module must be
+        import-safe, as Flask's CLI and pytest are).
         """
         os.makedirs(self.index_dir, exist_ok=True)
         old = self.current_generation()
@@ -279,7 +289,7 @@ class SearchIndex:
         name = None
         try:
             name = self._new_generation()
-            count = self._fill(self._open_generation(name), docs, procs)
+            count = self._fill(name, docs, procs)
             with self._swap_lock():
                 self._point_to(name)
             self._remove_old_generations(keep={name} | ({old} if old else set()))
@@ -294,35 +304,17 @@ class SearchIndex:
             if old_lock is not None:
                 old_lock.release()
 
-    def _fill(self, ix: windex.FileIndex, docs: Iterable[IndexDocument], procs: int) -> int:
-        if procs > 1:
-            from whoosh.multiproc import MpWriter
-
-            writer: IndexWriter = MpWriter(
-                ix,
-                procs=procs,
-                batchsize=200,
-                multisegment=True,
-                start_method="spawn",
-                limitmb=128,
-            )
-        else:
-            writer = ix.writer(limitmb=256)
-        count = 0
+    def _fill(self, name: str, docs: Iterable[IndexDocument], procs: int) -> int:
         seen: set[str] = set()
-        try:
+
+        def fields() -> Iterator[dict[str, Any]]:
             for doc in docs:
                 if doc.id in seen:
                     raise ValueError(f"duplicate document id in rebuild: {doc.id}")
                 seen.add(doc.id)
-                writer.add_document(**document_fields(doc))
-                count += 1
-            writer.commit()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                writer.cancel()
-            raise
-        return count
+                yield document_fields(doc)
+
+        return fill(self._open_generation(name), self._path(name), fields(), procs)
 
     def clear(self) -> None:
         """Remove every document (by swapping in an empty generation)."""
@@ -339,9 +331,10 @@ class SearchIndex:
         view = IndexView(searcher, self._segments)
         with self._lock:
             self._views[key] = view
-            # Views of superseded versions are dropped; segments no view uses
-            # any more are forgotten with them.
-            while len(self._views) > 4:
+            # Views of superseded versions are dropped (a search still using
+            # one holds its own reference); segments no view uses any more are
+            # forgotten with them.
+            while len(self._views) > 2:
                 self._views.pop(next(iter(self._views)))
             live_segments = {seg for _, k in self._views for seg, *_ in k}
             for segid in [s for s in self._segments if s not in live_segments]:
@@ -423,22 +416,37 @@ class SearchIndex:
         except Exception as exc:  # health checks report, they do not raise
             return IndexStatus(False, 0, generation, f"{type(exc).__name__}: {exc}")
 
-    def vocabulary_suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Indexed title/keyword terms starting like ``prefix``, most frequent first."""
-        word = normalize_word(prefix.strip().split(" ")[-1]) if prefix.strip() else None
+    def vocabulary_suggest(
+        self, prefix: str, limit: int = 10, restrict: dict[str, list[str]] | None = None
+    ) -> list[str]:
+        """Indexed title/keyword terms (lemmas) starting like the last word of
+        ``prefix``, most frequent first, counted only in documents that pass
+        ``restrict`` (the same permission restriction a search would get)."""
+        word = normalize_word(prefix.split()[-1]) if prefix.split() else None
         if not word or not WORD_RE.fullmatch(word):
             return []
         counts: dict[str, int] = {}
         with self._lease() as lease:
             if lease is None:
                 return []
-            reader = lease.searcher.reader()
+            searcher, view = lease.searcher, lease.view
+            scope = view.live
+            for fieldname, values in (restrict or {}).items():
+                if fieldname not in VALUE_FIELDS:
+                    raise ValueError(f"cannot restrict on unknown field {fieldname!r}")
+                scope &= view.values_any(searcher, fieldname, _clean_values(values))
+            candidates: set[str] = set()
             for fieldname in ("title", "keywords"):
-                for i, term in enumerate(reader.expand_prefix(fieldname, word)):
-                    if i >= 1000:
+                for i, term in enumerate(searcher.reader().expand_prefix(fieldname, word)):
+                    if i >= MAX_SUGGEST_CANDIDATES * 4:
                         break
-                    text = term.decode("utf-8") if isinstance(term, bytes) else term
-                    counts[text] = counts.get(text, 0) + reader.doc_frequency(fieldname, text)
+                    candidates.add(term.decode("utf-8") if isinstance(term, bytes) else term)
+            for text in candidates:
+                bits = view.term_bits(searcher, "title", text)
+                bits |= view.term_bits(searcher, "keywords", text)
+                count = (bits & scope).bit_count()
+                if count:
+                    counts[text] = count
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return [text for text, _ in ranked[:limit]]
 
@@ -470,29 +478,37 @@ class SearchIndex:
             suggestion = None
             if evaluation.unknown_words or (total == 0 and parsed.has_positive):
                 suggestion = self._suggest(lease, request.q, parsed, evaluation)
-        return SearchResults(hits, total, True, facets, suggestion, page, per_page)
+        return SearchResults(hits, total, evaluation.exact, facets, suggestion, page, per_page)
 
-    def _unit_bits(self, lease: _Lease, unit: Unit) -> int:
+    def _unit_bits(self, lease: _Lease, unit: Unit, scope: int) -> tuple[int, bool]:
+        """Documents matching one word or phrase, and whether that is exact.
+
+        Phrases are only checked inside ``scope``, the documents the answer
+        can still contain, so other words of the query narrow the work first.
+        """
         searcher, view = lease.searcher, lease.view
         bits = 0
         if isinstance(unit, Word):
             for fieldname in TEXT_FIELDS:
                 for term in unit.lemmas:
                     bits |= view.term_bits(searcher, fieldname, term)
-            return bits
+            return bits, True
+        exact = True
         for fieldname in TEXT_FIELDS:
             for sequence in unit.variants():
-                candidates = view.live
+                candidates = scope & ~bits
                 for term in sequence:
                     candidates &= view.term_bits(searcher, fieldname, term)
                     if not candidates:
                         break
-                if candidates:
-                    # Whoosh checks positions; the term sets above skip fields
-                    # where the words never meet in one document.
-                    phrase = wq.Phrase(fieldname, list(sequence))
-                    bits |= _docs_bits(searcher, phrase, view.size)
-        return bits
+                if not candidates:
+                    continue
+                if candidates.bit_count() > PHRASE_EXACT_LIMIT:
+                    bits |= candidates
+                    exact = False
+                else:
+                    bits |= view.phrase_bits(searcher, fieldname, sequence, candidates)
+        return bits, exact
 
     def _evaluate(self, lease: _Lease, parsed: ParsedQuery, request: SearchRequest) -> _Evaluation:
         searcher, view = lease.searcher, lease.view
@@ -503,17 +519,26 @@ class SearchIndex:
             scope &= view.values_any(searcher, "kind", _clean_values(request.kinds))
 
         unknown: list[Word] = []
-        matched = view.live
-        for group in parsed.groups:
+        exact = True
+        matched = scope
+        # Groups of plain words first: they are cheap and narrow the documents
+        # in which phrases need their positions checked.
+        groups = sorted(parsed.groups, key=lambda g: any(isinstance(u, Phrase) for u in g))
+        for group in groups:
             group_bits = 0
             for unit in group:
-                unit_bits = self._unit_bits(lease, unit)
-                if not unit_bits and isinstance(unit, Word):
+                unit_bits, unit_exact = self._unit_bits(lease, unit, matched)
+                exact = exact and unit_exact
+                # Judged within the caller's scope: words of hidden documents
+                # are as unknown as words of none.
+                if not (unit_bits & scope) and isinstance(unit, Word):
                     unknown.append(unit)
                 group_bits |= unit_bits
             matched &= group_bits
         for unit in parsed.excluded:
-            matched &= ~self._unit_bits(lease, unit)
+            unit_bits, unit_exact = self._unit_bits(lease, unit, matched)
+            exact = exact and unit_exact
+            matched &= ~unit_bits
         query_bits = scope & matched
 
         selected: dict[str, int] = {}
@@ -524,7 +549,7 @@ class SearchIndex:
         final = query_bits
         for bits in selected.values():
             final &= bits
-        return _Evaluation(scope, query_bits, selected, final, unknown)
+        return _Evaluation(scope, query_bits, selected, final, unknown, exact)
 
     def _facets(
         self,
@@ -613,10 +638,9 @@ class SearchIndex:
         words = evaluation.unknown_words or [
             unit for unit in parsed.positive_units() if isinstance(unit, Word)
         ]
-        reader = lease.searcher.reader()
         replacements: dict[str, str] = {}
         for word in words[:MAX_SUGGEST_WORDS]:
-            best = _closest_term(reader, word)
+            best = _closest_term(lease, word, evaluation.scope)
             if best is not None:
                 replacements[word.text] = inflect_like(best, word.text)
         if not replacements:
@@ -685,33 +709,41 @@ def _fresh_searcher(ix: windex.FileIndex, previous: Searcher | None) -> Searcher
     return Searcher(combined, fromindex=ix)
 
 
-def _closest_term(reader: Any, word: Word) -> str | None:
+def _closest_term(lease: _Lease, word: Word, scope: int) -> str | None:
+    """The most frequent indexed term within two edits of the word's lemma.
+
+    Candidates come from the whole index's vocabulary but are counted only
+    in documents the caller may see, so a suggestion never reveals a word
+    that occurs only in hidden ones.
+    """
     target = word.lemmas[0]
     if len(target) < 4 or not target.isalpha():
         return None
-    own_frequency = sum(reader.doc_frequency(f, target) for f in ("title", "body"))
+    searcher, view = lease.searcher, lease.view
+    reader = searcher.reader()
+
+    def visible(term: str) -> int:
+        bits = view.term_bits(searcher, "title", term) | view.term_bits(searcher, "body", term)
+        return (bits & scope).bit_count()
+
+    own_frequency = visible(target)
     best: tuple[int, int, str] | None = None
-    for fieldname in ("title", "body"):
-        for maxdist in (1, 2):
-            candidates = list(reader.terms_within(fieldname, target, maxdist, prefix=1))
-            for candidate in candidates:
+    for maxdist in (1, 2):
+        candidates: set[str] = set()
+        for fieldname in ("title", "body"):
+            for candidate in reader.terms_within(fieldname, target, maxdist, prefix=1):
                 text = candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
-                if text == target:
-                    continue
-                frequency = reader.doc_frequency(fieldname, text)
-                # A known word is only replaced by a much more common one.
-                if frequency <= own_frequency * 10:
-                    continue
+                candidates.add(text)
+        for text in sorted(candidates - {target})[:MAX_SUGGEST_CANDIDATES]:
+            frequency = visible(text)
+            # A known word is only replaced by a much more common one.
+            if frequency and frequency > own_frequency * 10:
                 key = (maxdist, -frequency, text)
                 if best is None or key < best:
                     best = key
-            if best is not None and best[0] == maxdist:
-                break
+        if best is not None:
+            break
     return best[2] if best else None
-
-
-def _docs_bits(searcher: Searcher, q: wq.Query, size: int) -> int:
-    return bits_from_docnums(q.docs(searcher), size)
 
 
 def _clean_values(values: Iterable[Any]) -> list[str]:

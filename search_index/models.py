@@ -77,6 +77,9 @@ class Hit:
 class SearchResults:
     hits: list[Hit]
     total: int
+    #: Totals and facet counts are exact (they come from document sets, not
+    #: from scoring) except when a phrase so common that checking its word
+    #: positions would be slow was matched by its words alone.
     total_is_exact: bool
     #: field → [(value, count)], most frequent first; selected values are
     #: always listed, even with a zero count.

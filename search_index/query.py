@@ -113,10 +113,13 @@ def normalize_query(raw: str) -> str:
     """NFKC, no NUL/control characters/lone surrogates, single spaces."""
     if len(raw) > _RAW_LIMIT:
         raise QueryError(TOO_LONG)
+    # Control and line-separator characters separate words; invisible format
+    # characters (soft hyphens, zero-width joiners, direction marks) and lone
+    # surrogates are dropped so they cannot split or disguise a word.
     cleaned = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
         for ch in raw
-        if unicodedata.category(ch) != "Cs" and ch != "\x00"
+        if unicodedata.category(ch) not in ("Cs", "Cf") and ch != "\x00"
     )
     text = unicodedata.normalize("NFKC", cleaned)
     text = text.translate(_QUOTES).translate(_MINUSES)
@@ -148,6 +151,7 @@ def parse_query(raw: str) -> ParsedQuery:
     for match in _LEX_RE.finditer(text):
         token = match.group(0)
         if token in _OR_WORDS:
+            saw_input = True
             pending_or = last_group is not None
             continue
         negated = False

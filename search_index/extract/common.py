@@ -5,6 +5,7 @@ Kept free of heavy imports: the parent process imports it too.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ SUPPORTED_KINDS = frozenset(
 # Reasons are shown to users as they are: short and in Russian.
 UNSUPPORTED = "формат не поддерживает извлечение текста"
 TIMEOUT = "превышен лимит времени"
+TIMEOUT_PARTIAL = "превышен лимит времени — текст извлечён частично"
 CPU_TIMEOUT = "превышен лимит процессорного времени"
 MEMORY = "превышен лимит памяти"
 TOO_MANY_CHARS = "превышен лимит символов — текст извлечён частично"
@@ -51,9 +53,10 @@ class ExtractionLimits:
     max_file_bytes: int = 200 * MIB
     max_unpacked_bytes: int = 200 * MIB
     max_entries: int = 10_000
-    #: Entries that inflate beyond this ratio are treated as bombs (entries
-    #: under 1 MiB uncompressed are exempt: tiny XML compresses very well).
-    max_ratio: int = 200
+    #: Entries that inflate beyond this ratio are treated as bombs. Real XML
+    #: parts stay well under 200:1, deflated zeros reach about 1000:1; entries
+    #: under 1 MiB uncompressed are exempt (tiny XML compresses very well).
+    max_ratio: int = 500
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,15 +85,28 @@ class SinkFull(Exception):
     """The character limit was reached; what is in the sink is kept."""
 
 
-class TextSink:
-    """Collects text up to ``max_chars`` and then stops the extractor."""
+class OutOfTime(Exception):
+    """The worker's own time budget ran out; what is in the sink is kept."""
 
-    def __init__(self, max_chars: int) -> None:
+
+class TextSink:
+    """Collects text up to ``max_chars`` and then stops the extractor.
+
+    Extractors add text as they go, so the sink is also where a long
+    extraction notices that its time is nearly up (``deadline``, a
+    ``time.monotonic()`` value) and stops with what it has, before the parent
+    has to kill it and nothing is kept.
+    """
+
+    def __init__(self, max_chars: int, deadline: float | None = None) -> None:
         self.max_chars = max_chars
+        self.deadline = deadline
         self.size = 0
         self._parts: list[str] = []
 
     def add(self, text: str) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise OutOfTime
         if not text:
             return
         room = self.max_chars - self.size

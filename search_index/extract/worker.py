@@ -11,6 +11,7 @@ import importlib
 import json
 import resource
 import sys
+import time
 import traceback
 from typing import Any
 
@@ -18,14 +19,21 @@ from search_index.extract.common import (
     CORRUPT,
     CORRUPT_PARTIAL,
     MEMORY,
+    TIMEOUT,
+    TIMEOUT_PARTIAL,
     TOO_MANY_CHARS,
     UNSUPPORTED,
     ExtractionFailed,
     ExtractionLimits,
     ExtractionResult,
+    OutOfTime,
     SinkFull,
     TextSink,
 )
+
+#: Share of the wall and CPU limits the worker allows itself before stopping
+#: with partial text; the rest is margin for start-up and writing the result.
+TIME_BUDGET = 0.8
 
 MODULES = {
     "pdf": "pdf",
@@ -57,13 +65,18 @@ def run(path: str, kind: str, limits: ExtractionLimits) -> ExtractionResult:
     module_name = MODULES.get(kind)
     if module_name is None:
         return ExtractionResult("", "failed", UNSUPPORTED)
-    sink = TextSink(limits.max_chars)
+    budget = min(limits.wall_seconds, limits.cpu_seconds) * TIME_BUDGET
+    sink = TextSink(limits.max_chars, deadline=time.monotonic() + budget)
     partial: str | None
     try:
         module: Any = importlib.import_module(f"search_index.extract.{module_name}")
         partial = module.extract(path, sink, limits)
     except SinkFull:
         partial = TOO_MANY_CHARS
+    except OutOfTime:
+        if not sink:
+            return ExtractionResult("", "failed", TIMEOUT)
+        partial = TIMEOUT_PARTIAL
     except ExtractionFailed as failure:
         if sink and failure.reason == CORRUPT:
             partial = CORRUPT_PARTIAL

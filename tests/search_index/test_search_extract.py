@@ -279,6 +279,23 @@ def test_pdf_with_5000_pages_stops_at_page_limit(tmp_path: Path) -> None:
     assert elapsed < HOSTILE_SECONDS
 
 
+def test_slow_extraction_stops_in_time_with_partial_text(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    page = PdfReader(make_pdf(tmp_path / "one.pdf", [RUSSIAN_TEXT * 8])).pages[0]
+    writer = PdfWriter()
+    for _ in range(1900):
+        writer.add_page(page)
+    path = tmp_path / "slow.pdf"
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    result, elapsed = timed(path, "pdf", ExtractionLimits(wall_seconds=2))
+    assert result.status == "partial"
+    assert result.reason == "превышен лимит времени — текст извлечён частично"
+    assert "Методические рекомендации" in result.text
+    assert elapsed < 2.5
+
+
 def test_presentation_page_limit(tmp_path: Path) -> None:
     path = make_pptx(tmp_path / "s.pptx", [f"слайд номер {i}" for i in range(5)])
     result = extract_text(str(path), "pptx", ExtractionLimits(max_pages=2))

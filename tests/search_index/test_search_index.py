@@ -227,6 +227,38 @@ def test_apply_waiting_on_a_rebuild_lands_in_the_new_generation(tmp_path: Path) 
         assert index.doc_count() == 39
 
 
+@pytest.mark.slow
+def test_parallel_rebuild(index: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    from search_index import build
+
+    # Small chunks so both workers get several segments' worth.
+    monkeypatch.setattr(build, "CHUNK_DOCUMENTS", 300)
+    monkeypatch.setattr(build, "FIRST_CHUNK", 100)
+    docs = [material(i, f"Урок {i}", "работа с детьми") for i in range(1000)]
+    assert index.rebuild(docs, procs=2) == 1000
+    assert index.doc_count() == 1000
+    assert index.search(SearchRequest(q="ребёнок")).total == 1000
+    ids = all_ids(index, q="урок")
+    assert len(ids) == len(set(ids)) == 1000
+
+
+@pytest.mark.slow
+def test_failed_parallel_rebuild_keeps_the_live_generation(index: SearchIndex) -> None:
+    index.rebuild([material(i, "Урок") for i in range(10)])
+    live = index.current_generation()
+    broken = [material(i, "Урок") for i in range(10)]
+    # Whoosh rejects the value inside a worker process.
+    broken[5].downloads = 2**70
+    with pytest.raises(ValueError):
+        index.rebuild(broken, procs=2)
+    assert index.current_generation() == live
+    assert index.doc_count() == 10
+    assert sorted(os.listdir(index.index_dir)) == sorted(["CURRENT", "SWAP.lock", live])
+    with pytest.raises(ValueError, match="duplicate"):
+        index.rebuild([material(1, "Урок"), material(1, "Урок")])
+    assert index.current_generation() == live
+
+
 def test_clear(index: SearchIndex) -> None:
     index.apply([material(1, "Урок")], [])
     index.clear()
@@ -399,6 +431,19 @@ def test_phrases_exclusions_and_alternatives(index: SearchIndex) -> None:
     assert sorted(all_ids(index, q="-физика")) == ["material:1", "material:2"]
 
 
+def test_very_common_phrases_are_approximated_and_flagged(
+    index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search_index import index as index_module
+
+    index.apply([material(1, "Открытый урок"), material(2, "Урок открытый")], [])
+    exact = index.search(SearchRequest(q='"открытый урок"'))
+    assert [hit.id for hit in exact.hits] == ["material:1"] and exact.total_is_exact
+    monkeypatch.setattr(index_module, "PHRASE_EXACT_LIMIT", 1)
+    rough = index.search(SearchRequest(q='"открытый урок"'))
+    assert rough.total == 2 and not rough.total_is_exact
+
+
 def test_did_you_mean(index: SearchIndex) -> None:
     index.apply(
         [
@@ -415,6 +460,23 @@ def test_did_you_mean(index: SearchIndex) -> None:
     )
     assert index.search(SearchRequest(q="математика")).suggestion is None
     assert "математика" in index.vocabulary_suggest("матем")
+
+
+def test_suggestions_never_reveal_hidden_documents(index: SearchIndex) -> None:
+    index.apply(
+        [
+            material(1, "Черновик: секретарский проект", status=["draft"]),
+            material(2, "Открытый урок", status=["published"]),
+        ],
+        [],
+    )
+    restrict = {"status": ["published"]}
+    hidden = index.search(SearchRequest(q="секретарски проект", restrict=restrict))
+    assert hidden.total == 0 and hidden.suggestion is None
+    visible = index.search(SearchRequest(q="секретарски проект"))
+    assert visible.suggestion is not None and "секретарск" in visible.suggestion
+    assert index.vocabulary_suggest("секр", restrict=restrict) == []
+    assert index.vocabulary_suggest("секр") == ["секретарский"]
 
 
 def test_searchers_are_reused(index: SearchIndex) -> None:
@@ -475,3 +537,14 @@ def test_index_opens_in_a_fresh_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
+
+
+def test_positions_round_trip() -> None:
+    from search_index.schema import LemmaPositions
+
+    fmt = LemmaPositions(field_boost=3.0)
+    for positions in ([0], [1, 5, 9], [3, 70_000, 70_001]):
+        encoded = fmt.encode(positions)
+        assert fmt.decode_positions(encoded) == positions
+        assert fmt.decode_frequency(encoded) == len(positions)
+        assert fmt.decode_weight(encoded) == 3.0 * len(positions)

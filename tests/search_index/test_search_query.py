@@ -85,6 +85,8 @@ def test_syntax_is_never_special(raw: str) -> None:
 
 def test_nul_and_surrogates_are_stripped() -> None:
     assert normalize_query("у\x00рок\ud800 \udfff") == "урок"
+    assert normalize_query("мето\u00adди\u200bческий\u202e") == "методический"
+    assert normalize_query("урок\tфизики\u2028химии") == "урок физики химии"
 
 
 @pytest.mark.parametrize(
@@ -119,6 +121,8 @@ def test_bounds_have_plain_russian_messages() -> None:
         parse_query(" ".join(f"слово{i}" for i in range(MAX_QUERY_TERMS + 1)))
     with pytest.raises(QueryError, match="нет слов для поиска"):
         parse_query("и или но *** ???")
+    with pytest.raises(QueryError, match="нет слов для поиска"):
+        parse_query("ИЛИ")
 
 
 def test_empty_query_is_browse_mode() -> None:
