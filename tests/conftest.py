@@ -15,6 +15,7 @@ from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
@@ -42,11 +43,23 @@ class IsolatedClient(FlaskClient):
             _cv_app.reset(token)
 
 
-def reset_postgres(url: str) -> None:
+def private_schema_url(url: str, schema: str) -> str:
+    """The run's own schema in the shared database: parallel runs never touch each other."""
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    parsed = make_url(url)
+    return parsed.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def drop_schema(url: str, schema: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     engine.dispose()
 
 
@@ -54,9 +67,9 @@ def reset_postgres(url: str) -> None:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
     overrides: dict[str, object] = {}
+    schema = f"pytest_{os.getpid()}"
     if ON_POSTGRES:
-        reset_postgres(TEST_DATABASE_URL)
-        overrides["SQLALCHEMY_DATABASE_URI"] = TEST_DATABASE_URL
+        overrides["SQLALCHEMY_DATABASE_URI"] = private_schema_url(TEST_DATABASE_URL, schema)
     else:
         overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'test.sqlite3'}"
     application = create_app(TestConfig(instance_path=Path(instance)), **overrides)
@@ -73,18 +86,16 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.session.remove()
         db.engine.dispose()
         get_index().close()
+    if ON_POSTGRES:
+        drop_schema(TEST_DATABASE_URL, schema)
 
 
 def empty_tables() -> None:
     db.session.remove()
-    tables = list(reversed(db.metadata.sorted_tables))
+    # DELETE, not TRUNCATE: on nearly empty tables it is many times faster on PostgreSQL.
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 def empty_store() -> None:

@@ -279,6 +279,7 @@ def materials() -> str | Response:
         query=reports.materials_query(filters, sort),
         by_org=by_org,
         by_org_rows=lambda: [by_org.row(r) for r in reports.stream(by_org_query)],
+        show_by_org=parser.args.get("part") == "organizations",
         sort=sort,
         **context,
     )
