@@ -339,6 +339,48 @@ class IndexView:
     def term_bits(self, searcher: Searcher, fieldname: str, text: str) -> int:
         return self.postings(searcher, fieldname, text).bits
 
+    def phrase_docs(
+        self, searcher: Searcher, fieldname: str, sequence: Sequence[str], docnums: Iterable[int]
+    ) -> set[int]:
+        """Which of a few documents contain ``sequence`` at consecutive positions.
+
+        Steps Whoosh matchers to each document (skipping whole blocks), so
+        the cost follows the number of documents asked about, not the length
+        of the words' posting lists; :meth:`phrase_bits` is the bulk version.
+        """
+        wanted = sorted(set(docnums))
+        found: set[int] = set()
+        for _, offset, reader in self._pairs(searcher):
+            local = [d - offset for d in wanted if offset <= d < offset + reader.doc_count_all()]
+            if not local:
+                continue
+            starts: dict[int, set[int]] = {d: set() for d in local}
+            for index, text in enumerate(sequence):
+                try:
+                    matcher = reader.postings(fieldname, text)
+                except (TermNotFound, KeyError):
+                    starts = {}
+                    break
+                survivors: dict[int, set[int]] = {}
+                for docnum in sorted(starts):
+                    if not matcher.is_active():
+                        break
+                    matcher.skip_to(docnum)
+                    if not matcher.is_active() or matcher.id() != docnum:
+                        continue
+                    positions = set(matcher.value_as("positions"))
+                    if index == 0:
+                        survivors[docnum] = positions
+                    else:
+                        kept = {p for p in starts[docnum] if p + index in positions}
+                        if kept:
+                            survivors[docnum] = kept
+                starts = survivors
+                if not starts:
+                    break
+            found.update(d + offset for d in starts)
+        return found
+
     def phrase_bits(
         self, searcher: Searcher, fieldname: str, sequence: Sequence[str], candidates: int
     ) -> int:

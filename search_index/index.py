@@ -29,7 +29,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,8 +108,13 @@ class _Evaluation:
     selected: dict[str, int]
     final: int
     unknown_words: list[Word]
-    #: False when a very common phrase was approximated by its words.
+    #: False when a phrase too common to check everywhere was matched by its
+    #: words alone. The hits shown are still checked against the phrases
+    #: below (see SearchIndex._hits): required ones must occur in a hit,
+    #: excluded ones must not.
     exact: bool = True
+    required_phrases: list[Phrase] = field(default_factory=list)
+    excluded_phrases: list[Phrase] = field(default_factory=list)
 
 
 class SearchIndex:
@@ -510,6 +515,24 @@ class SearchIndex:
                     bits |= view.phrase_bits(searcher, fieldname, sequence, candidates)
         return bits, exact
 
+    def _containing(self, lease: _Lease, phrase: Phrase, docnums: set[int]) -> set[int]:
+        """Those of a few ``docnums`` that contain ``phrase`` in any text field."""
+        found: set[int] = set()
+        for fieldname in TEXT_FIELDS:
+            for sequence in phrase.variants():
+                pending = docnums - found
+                if pending:
+                    found |= lease.view.phrase_docs(lease.searcher, fieldname, sequence, pending)
+        return found
+
+    def _checked(self, lease: _Lease, evaluation: _Evaluation, docnums: list[int]) -> set[int]:
+        accepted = set(docnums)
+        for phrase in evaluation.required_phrases:
+            accepted &= self._containing(lease, phrase, accepted)
+        for phrase in evaluation.excluded_phrases:
+            accepted -= self._containing(lease, phrase, accepted)
+        return accepted
+
     def _evaluate(self, lease: _Lease, parsed: ParsedQuery, request: SearchRequest) -> _Evaluation:
         searcher, view = lease.searcher, lease.view
         scope = view.live
@@ -519,7 +542,7 @@ class SearchIndex:
             scope &= view.values_any(searcher, "kind", _clean_values(request.kinds))
 
         unknown: list[Word] = []
-        exact = True
+        evaluation = _Evaluation(scope, 0, {}, 0, unknown)
         matched = scope
         # Groups of plain words first: they are cheap and narrow the documents
         # in which phrases need their positions checked.
@@ -528,7 +551,11 @@ class SearchIndex:
             group_bits = 0
             for unit in group:
                 unit_bits, unit_exact = self._unit_bits(lease, unit, matched)
-                exact = exact and unit_exact
+                if not unit_exact and isinstance(unit, Phrase):
+                    evaluation.exact = False
+                    # An alternative of an OR group cannot be required.
+                    if len(group) == 1:
+                        evaluation.required_phrases.append(unit)
                 # Judged within the caller's scope: words of hidden documents
                 # are as unknown as words of none.
                 if not (unit_bits & scope) and isinstance(unit, Word):
@@ -537,8 +564,13 @@ class SearchIndex:
             matched &= group_bits
         for unit in parsed.excluded:
             unit_bits, unit_exact = self._unit_bits(lease, unit, matched)
-            exact = exact and unit_exact
-            matched &= ~unit_bits
+            if unit_exact:
+                matched &= ~unit_bits
+            elif isinstance(unit, Phrase):
+                # Too common to check everywhere: excluding every document
+                # with its words would hide too much; the hits are checked.
+                evaluation.exact = False
+                evaluation.excluded_phrases.append(unit)
         query_bits = scope & matched
 
         selected: dict[str, int] = {}
@@ -549,7 +581,8 @@ class SearchIndex:
         final = query_bits
         for bits in selected.values():
             final &= bits
-        return _Evaluation(scope, query_bits, selected, final, unknown, exact)
+        evaluation.query, evaluation.selected, evaluation.final = query_bits, selected, final
+        return evaluation
 
     def _facets(
         self,
@@ -597,19 +630,26 @@ class SearchIndex:
         window = start + per_page
         if window > MAX_RESULT_WINDOW or not evaluation.final:
             return []
+        unchecked = evaluation.required_phrases or evaluation.excluded_phrases
+        # Loosely matched phrases are checked on the hits only: take more
+        # candidates than the page needs so that rejected ones can be skipped.
+        depth = min(MAX_RESULT_WINDOW, window * 4 + 40) if unchecked else window
         ranked: list[tuple[int, float]]
         if request.sort == "relevance" and parsed.has_positive:
             terms = parsed.highlight_terms()
-            ranked = view.rank(searcher, sorted(terms), evaluation.final, window)
+            ranked = view.rank(searcher, sorted(terms), evaluation.final, depth)
         else:
             # Browsing, or sorting by a column: newest / most downloaded first.
             column = view.sort_values(
                 searcher, "downloads" if request.sort == "downloads" else "created"
             )
             docnums = heapq.nlargest(
-                window, docnums_from_bits(evaluation.final, view.size), key=column.__getitem__
+                depth, docnums_from_bits(evaluation.final, view.size), key=column.__getitem__
             )
             ranked = [(docnum, 0.0) for docnum in docnums]
+        if unchecked:
+            accepted = self._checked(lease, evaluation, [docnum for docnum, _ in ranked])
+            ranked = [item for item in ranked if item[0] in accepted]
 
         terms = parsed.highlight_terms()
         hits: list[Hit] = []

@@ -441,7 +441,14 @@ def test_very_common_phrases_are_approximated_and_flagged(
     assert [hit.id for hit in exact.hits] == ["material:1"] and exact.total_is_exact
     monkeypatch.setattr(index_module, "PHRASE_EXACT_LIMIT", 1)
     rough = index.search(SearchRequest(q='"открытый урок"'))
+    # The count is the documents with both words; the hits shown are checked.
     assert rough.total == 2 and not rough.total_is_exact
+    assert [hit.id for hit in rough.hits] == ["material:1"]
+    excluded = index.search(SearchRequest(q='урок -"открытый урок"'))
+    assert not excluded.total_is_exact
+    assert [hit.id for hit in excluded.hits] == ["material:2"]
+    alternative = index.search(SearchRequest(q='"открытый урок" ИЛИ открытый'))
+    assert sorted(hit.id for hit in alternative.hits) == ["material:1", "material:2"]
 
 
 def test_did_you_mean(index: SearchIndex) -> None:
