@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -11,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -33,6 +30,7 @@ from app.admin.forms import (
 from app.extensions import db, login_manager
 from app.http import page_arg
 from app.models import MethodicalAssociation, Organization, Role, Subject, User
+from app.pending_import import PendingImport
 from app.services import accounts, directory, teacher_import, users_query
 from app.services.errors import ValidationError
 from app.template_helpers import organization_kind_labels, role_labels
@@ -181,31 +179,7 @@ def user_active(user_id: int) -> Response:
 
 # --- teacher import ----------------------------------------------------------
 
-IMPORT_SESSION_KEY = "teacher_import"
-
-
-def _import_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _pending_import() -> Path | None:
-    pending = session.get(IMPORT_SESSION_KEY)
-    if not isinstance(pending, dict):
-        return None
-    token, suffix = str(pending.get("token", "")), str(pending.get("suffix", ""))
-    if not token.isalnum() or suffix not in teacher_import.SUPPORTED_EXTENSIONS:
-        return None
-    path = _import_dir() / f"{token}{suffix}"
-    return path if path.exists() else None
-
-
-def _discard_pending() -> None:
-    path = _pending_import()
-    if path is not None:
-        path.unlink(missing_ok=True)
-    session.pop(IMPORT_SESSION_KEY, None)
+PENDING = PendingImport("teacher_import")
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -213,32 +187,17 @@ def import_teachers() -> str | Response:
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        suffix = Path(upload.filename or "").suffix.lower()
-        if suffix not in teacher_import.SUPPORTED_EXTENSIONS:
-            form.file.errors.append(_("Поддерживаются только файлы CSV и XLSX."))
-            return render_template("admin/import.html", form=form)
-        _discard_pending()
-        token = secrets.token_hex(16)
-        path = _import_dir() / f"{token}{suffix}"
-        limit = current_app.config["IMPORT_MAX_BYTES"]
-        size = 0
-        with path.open("wb") as out:
-            while chunk := upload.stream.read(256 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    break
-                out.write(chunk)
-        if size > limit:
-            path.unlink(missing_ok=True)
-            form.file.errors.append(_("Файл больше %(mb)d МБ.", mb=limit // (1024 * 1024)))
+        try:
+            path = PENDING.save(upload)
+        except ValidationError as exc:
+            form.file.errors.append(str(exc))
             return render_template("admin/import.html", form=form)
         try:
             preview = teacher_import.build_preview(path, current_app.config["IMPORT_MAX_ROWS"])
         except ValidationError as exc:
-            path.unlink(missing_ok=True)
+            PENDING.discard()
             form.file.errors.append(str(exc))
             return render_template("admin/import.html", form=form)
-        session[IMPORT_SESSION_KEY] = {"token": token, "suffix": suffix}
         return render_template(
             "admin/import_preview.html", preview=preview, filename=upload.filename
         )
@@ -247,7 +206,7 @@ def import_teachers() -> str | Response:
 
 @bp.route("/import/confirm", methods=["POST"])
 def import_confirm() -> str | Response:
-    path = _pending_import()
+    path = PENDING.path()
     if path is None:
         flash(_("Файл для импорта не найден. Загрузите его ещё раз."), "warning")
         return redirect(url_for("admin.import_teachers"))
@@ -257,7 +216,7 @@ def import_confirm() -> str | Response:
         flash(str(exc), "danger")
         return redirect(url_for("admin.import_teachers"))
     finally:
-        _discard_pending()
+        PENDING.discard()
     return render_template("admin/import_result.html", result=result)
 
 

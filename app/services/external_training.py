@@ -17,7 +17,6 @@ verification that cross each other cannot leave verified data that nobody checke
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -43,12 +42,11 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import accounts, file_types, materials, register
+from app.services import accounts, file_types, materials, register, table_files
 from app.services.errors import NotFound, PermissionDenied, ValidationError
 from app.services.learning import local_date
 from app.services.materials import StorageFailure, Upload
 from app.services.teacher_card import CardTraining, TeacherCardData
-from app.services.teacher_import import _cell, _csv_rows, _xlsx_rows
 
 MIN_DAY = date(1990, 1, 1)
 MAX_HOURS = 2000
@@ -635,7 +633,7 @@ IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
 }
 REQUIRED_IMPORT_COLUMNS = ("programme", "provider", "hours", "ends_on")
-IMPORT_EXTENSIONS = (".csv", ".xlsx")
+
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y")
 
 
@@ -651,20 +649,8 @@ class ImportRow:
 
 
 @dataclass
-class ImportPreview:
+class ImportPreview(table_files.Preview):
     rows: list[ImportRow]
-
-    @property
-    def to_create(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.action == "create"]
-
-    @property
-    def skipped(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.action == "skip"]
-
-    @property
-    def with_errors(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.action == "error"]
 
 
 @dataclass
@@ -677,7 +663,7 @@ class ImportResult:
 def _import_header(cells: Sequence[str]) -> dict[str, int]:
     positions: dict[str, int] = {}
     for index, title in enumerate(cells):
-        key = _cell(title).casefold().rstrip(":*").strip()
+        key = table_files.cell(title).casefold().rstrip(":*").strip()
         for column, names in IMPORT_COLUMNS.items():
             if key in names and column not in positions:
                 positions[column] = index
@@ -698,37 +684,7 @@ def _import_header(cells: Sequence[str]) -> dict[str, int]:
 
 def read_import_rows(path: Path, max_rows: int) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, cells by column) of each data row; refuses files over ``max_rows``."""
-    suffix = path.suffix.lower()
-    if suffix not in IMPORT_EXTENSIONS:
-        raise ValidationError(_("Поддерживаются только файлы CSV и XLSX."))
-    if path.stat().st_size == 0:
-        raise ValidationError(_("Файл пуст."))
-    reader = _csv_rows(path) if suffix == ".csv" else _xlsx_rows(path)
-    header: dict[str, int] | None = None
-    count = 0
-    try:
-        for line, cells in enumerate(reader, start=1):
-            if not any(_cell(c) for c in cells):
-                continue
-            if header is None:
-                header = _import_header(cells)
-                continue
-            count += 1
-            if count > max_rows:
-                raise ValidationError(
-                    _("В файле больше %(n)d строк. Разделите список на части.", n=max_rows)
-                )
-            yield (
-                line,
-                {
-                    column: _cell(cells[index]) if index < len(cells) else ""
-                    for column, index in header.items()
-                },
-            )
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ValidationError(_("Файл CSV не читается: %(e)s", e=str(exc))) from exc
-    if header is None:
-        raise ValidationError(_("Файл пуст."))
+    return table_files.read_table(path, max_rows, _import_header)
 
 
 def parse_day(text: str) -> date | None:

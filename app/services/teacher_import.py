@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
 import secrets
 import string
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +12,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Role, User
-from app.services import accounts, directory
+from app.services import accounts, directory, table_files
 from app.services.errors import ValidationError
 
 COLUMNS = {
@@ -26,7 +23,7 @@ COLUMNS = {
     "subjects": ("предметы", "предмет", "subjects"),
 }
 REQUIRED_COLUMNS = ("name", "email", "organization")
-SUPPORTED_EXTENSIONS = (".csv", ".xlsx")
+SUPPORTED_EXTENSIONS = table_files.SUPPORTED_EXTENSIONS
 PASSWORD_ALPHABET = (
     string.ascii_letters.replace("l", "").replace("I", "").replace("O", "") + "23456789"
 )
@@ -48,20 +45,8 @@ class ImportRow:
 
 
 @dataclass
-class ImportPreview:
+class ImportPreview(table_files.Preview):
     rows: list[ImportRow]
-
-    @property
-    def to_create(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.action == "create"]
-
-    @property
-    def skipped(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.action == "skip"]
-
-    @property
-    def with_errors(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.action == "error"]
 
 
 @dataclass
@@ -71,16 +56,10 @@ class ImportResult:
     errors: int
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    return " ".join(str(value).split())
-
-
-def _header_map(header: list[str]) -> dict[str, int]:
+def _header_map(header: Sequence[str]) -> dict[str, int]:
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
-        key = _cell(title).casefold()
+        key = table_files.cell(title).casefold()
         for column, names in COLUMNS.items():
             if key in names and column not in positions:
                 positions[column] = index
@@ -97,72 +76,8 @@ def _header_map(header: list[str]) -> dict[str, int]:
     return positions
 
 
-def _detect_csv_encoding(path: Path) -> str:
-    """UTF-8 if the whole file decodes as UTF-8, else Windows-1251 (Excel's Russian default)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(64 * 1024):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1251"
-    return "utf-8-sig"
-
-
-def _csv_rows(path: Path) -> Iterator[list[str]]:
-    # Streamed line by line: a huge file costs no more memory than a small one.
-    with path.open(encoding=_detect_csv_encoding(path), newline="") as fh:
-        first_line = fh.readline()
-        delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-        fh.seek(0)
-        yield from csv.reader(fh, delimiter=delimiter)
-
-
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
-    if not zipfile.is_zipfile(path):
-        raise ValidationError(_("Файл не является таблицей XLSX."))
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ValidationError(_("Файл XLSX повреждён или не читается.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield [_cell(v) for v in row]
-    finally:
-        workbook.close()
-
-
-def read_rows(path: Path, max_rows: int) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number, cells) of data rows, refusing files over ``max_rows``."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_EXTENSIONS:
-        raise ValidationError(_("Поддерживаются только файлы CSV и XLSX."))
-    if path.stat().st_size == 0:
-        raise ValidationError(_("Файл пуст."))
-    reader = _csv_rows(path) if suffix == ".csv" else _xlsx_rows(path)
-    header: dict[str, int] | None = None
-    count = 0
-    for line, cells in enumerate(reader, start=1):
-        if not any(_cell(c) for c in cells):
-            continue
-        if header is None:
-            header = _header_map(cells)
-            continue
-        count += 1
-        if count > max_rows:
-            raise ValidationError(
-                _("В файле больше %(n)d строк. Разделите список на части.", n=max_rows)
-            )
-        yield (
-            line,
-            [cells[header[c]] if c in header and header[c] < len(cells) else "" for c in COLUMNS],
-        )
-    if header is None:
-        raise ValidationError(_("Файл пуст."))
+def read_rows(path: Path, max_rows: int) -> Iterator[tuple[int, dict[str, str]]]:
+    return table_files.read_table(path, max_rows, _header_map)
 
 
 def build_preview(path: Path, max_rows: int) -> ImportPreview:
@@ -171,7 +86,7 @@ def build_preview(path: Path, max_rows: int) -> ImportPreview:
     seen: dict[str, int] = {}
     rows: list[ImportRow] = []
     for line, cells in read_rows(path, max_rows):
-        name, email, organization, position, subject_names = (_cell(c) for c in cells)
+        name, email, organization, position, subject_names = (cells.get(c, "") for c in COLUMNS)
         row = ImportRow(line, name, email, organization, position, subject_names)
         try:
             row.parsed["name"] = accounts.split_full_name(name)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -12,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,6 +19,7 @@ from app import permissions
 from app.extensions import db
 from app.http import page_arg
 from app.models import AttestationCategory, ExternalTraining, TrainingStatus, User
+from app.pending_import import PendingImport
 from app.services import external_training, files, register, teacher_card
 from app.services.errors import NotFound, PermissionDenied, ValidationError
 from app.services.materials import StorageFailure, Upload
@@ -30,7 +28,6 @@ from app.training.forms import AttestationForm, ImportForm, ReturnForm, Training
 from content_store import content_disposition
 
 PER_PAGE = 30
-IMPORT_SESSION_KEY = "training_import"
 
 
 @bp.before_request
@@ -338,45 +335,7 @@ def add_for() -> str | Response | tuple[str, int]:
     return render_template("training/form.html", form=form, record=None, teacher=teacher)
 
 
-def _import_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _pending_import() -> Path | None:
-    """The uploaded list waiting for confirmation, if it belongs to this user's session."""
-    pending = session.get(IMPORT_SESSION_KEY)
-    if not isinstance(pending, dict) or pending.get("user") != _user().id:
-        return None
-    token, suffix = str(pending.get("token", "")), str(pending.get("suffix", ""))
-    if not token.isalnum() or suffix not in external_training.IMPORT_EXTENSIONS:
-        return None
-    path = _import_dir() / f"training-{token}{suffix}"
-    return path if path.exists() else None
-
-
-def _discard_pending() -> None:
-    path = _pending_import()
-    if path is not None:
-        path.unlink(missing_ok=True)
-    session.pop(IMPORT_SESSION_KEY, None)
-
-
-def _save_upload(upload: Any, path: Path) -> bool:
-    """Copy the upload to ``path`` in chunks; False (and nothing kept) when it is too big."""
-    limit = current_app.config["IMPORT_MAX_BYTES"]
-    size = 0
-    with path.open("wb") as out:
-        while chunk := upload.stream.read(256 * 1024):
-            size += len(chunk)
-            if size > limit:
-                break
-            out.write(chunk)
-    if size > limit:
-        path.unlink(missing_ok=True)
-        return False
-    return True
+PENDING = PendingImport("training_import")
 
 
 @bp.route("/training/import", methods=["GET", "POST"])
@@ -385,26 +344,19 @@ def import_list() -> str | Response:
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        suffix = Path(upload.filename or "").suffix.lower()
-        if suffix not in external_training.IMPORT_EXTENSIONS:
-            form.file.errors.append(_("Поддерживаются только файлы CSV и XLSX."))
-            return render_template("training/import.html", form=form)
-        _discard_pending()
-        token = secrets.token_hex(16)
-        path = _import_dir() / f"training-{token}{suffix}"
-        if not _save_upload(upload, path):
-            limit = current_app.config["IMPORT_MAX_BYTES"]
-            form.file.errors.append(_("Файл больше %(mb)d МБ.", mb=limit // (1024 * 1024)))
+        try:
+            path = PENDING.save(upload)
+        except ValidationError as exc:
+            form.file.errors.append(str(exc))
             return render_template("training/import.html", form=form)
         try:
             preview = external_training.build_import_preview(
                 path, current_app.config["IMPORT_MAX_ROWS"]
             )
         except ValidationError as exc:
-            path.unlink(missing_ok=True)
+            PENDING.discard()
             form.file.errors.append(str(exc))
             return render_template("training/import.html", form=form)
-        session[IMPORT_SESSION_KEY] = {"token": token, "suffix": suffix, "user": _user().id}
         return render_template(
             "training/import_preview.html", preview=preview, filename=upload.filename
         )
@@ -414,7 +366,7 @@ def import_list() -> str | Response:
 @bp.route("/training/import/confirm", methods=["POST"])
 def import_confirm() -> str | Response:
     user = _require_verifier()
-    path = _pending_import()
+    path = PENDING.path()
     if path is None:
         flash(_("Файл для импорта не найден. Загрузите его ещё раз."), "warning")
         return redirect(url_for("training.import_list"))
@@ -424,7 +376,7 @@ def import_confirm() -> str | Response:
         flash(str(exc), "danger")
         return redirect(url_for("training.import_list"))
     finally:
-        _discard_pending()
+        PENDING.discard()
     return render_template("training/import_result.html", result=result)
 
 
