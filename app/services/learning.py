@@ -55,6 +55,23 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(local_zone()).date()
 
 
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the request already loaded (user, course, modules).
+
+    The writes are SQL statements on progress rows only, so only those go stale;
+    re-reading everything else for the page would cost more than the recording itself.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, ModuleProgress):
+            session.expire(obj)
+
+
 def _begin_write() -> None:
     """On SQLite, end any read-only transaction so the next statement, a write, opens one.
 
@@ -248,7 +265,7 @@ def record_module_open(user: User, module: Module) -> int:
     _touch_progress(user_id, module_id, course_id, now)
     if criterion == Criterion.OPENED:
         _complete_module(user_id, module_id, course_id, now)
-    db.session.commit()
+    _commit_keeping_loaded()
     return event_id
 
 
