@@ -9,7 +9,18 @@ from flask import Flask, request
 from flask_babel import format_datetime, get_locale
 
 from app import permissions
-from app.models import EducationLevel, MaterialStatus, MaterialType, OrganizationKind, Role
+from app.models import (
+    CertificateStatus,
+    CourseFormat,
+    CourseStatus,
+    Criterion,
+    DocumentType,
+    EducationLevel,
+    MaterialStatus,
+    MaterialType,
+    OrganizationKind,
+    Role,
+)
 
 
 def local_datetime(value: datetime | None, fmt: str = "dd.MM.yyyy HH:mm") -> str:
@@ -92,6 +103,54 @@ def action_labels() -> dict[str, str]:
         "publish": _("Опубликовать"),
         "return": _("Вернуть на доработку"),
         "archive": _("Перенести в архив"),
+    }
+
+
+def course_format_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        CourseFormat.DISTANCE: _("дистанционный"),
+        CourseFormat.BLENDED: _("очно-заочный"),
+        CourseFormat.FULL_TIME: _("очный"),
+    }
+
+
+def document_type_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        DocumentType.QUALIFICATION: _("Удостоверение о повышении квалификации"),
+        DocumentType.PARTICIPATION: _("Сертификат участника"),
+    }
+
+
+def criterion_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        Criterion.OPENED: _("открыть"),
+        Criterion.STUDIED: _("изучить и подтвердить"),
+        Criterion.TEST: _("пройти тест"),
+    }
+
+
+def course_status_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        CourseStatus.DRAFT: _("Черновик"),
+        CourseStatus.PUBLISHED: _("Опубликован"),
+        CourseStatus.ARCHIVED: _("В архиве"),
+    }
+
+
+def certificate_status_labels() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        CertificateStatus.VALID: _("действителен"),
+        CertificateStatus.REVOKED: _("отозван"),
     }
 
 

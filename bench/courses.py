@@ -89,16 +89,16 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask import Flask
-from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, func, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Engine
 from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db
 from app.models import AccessEvent, AccessKind, Course, Module, User
 from app.services import learning, progress
+from bench.pg_support import BenchClient, PgDatabase, PgLoader, folded, log
 from config import TestConfig
 
 GOAL_RECORD_MS = 5.0
@@ -126,10 +126,6 @@ KINDS = (
     AccessKind.MODULE_TIME.value,
     AccessKind.MODULE_STUDIED.value,
 )
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -211,10 +207,6 @@ def patronymic(father: str, female: bool) -> str:
     return male[:-2] + "на" if female else male
 
 
-def folded(value: str) -> str:
-    return value.casefold().replace("ё", "е")
-
-
 # --- the database of the run --------------------------------------------------------------
 
 
@@ -223,148 +215,26 @@ class Database:
 
     def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
         self.sqlite = bool(args.sqlite)
-        self.keep = bool(args.keep)
-        self.created = False
-        if self.sqlite:
-            self.path = workdir / "bench.sqlite3"
-            self.url = f"sqlite:///{self.path}"
-            self.admin_url = ""
-            self.name = str(self.path)
-        else:
-            admin = make_url(args.pg_url)
-            self.name = f"bench_courses_{os.getpid()}"
-            self.admin_url = admin.render_as_string(hide_password=False)
-            self.url = admin.set(database=self.name).render_as_string(hide_password=False)
+        self.path = workdir / "bench.sqlite3"
+        self.pg = None if self.sqlite else PgDatabase(args.pg_url, "bench_courses", args.keep)
+        self.url = f"sqlite:///{self.path}" if self.pg is None else self.pg.url
+        self.name = str(self.path) if self.pg is None else self.pg.name
 
     @property
     def dbapi_url(self) -> str:
-        """The libpq form of the URL, for psycopg itself."""
-        return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-    def _admin(self) -> Engine:
-        return create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        assert self.pg is not None
+        return self.pg.dbapi_url
 
     def create(self) -> None:
-        if self.sqlite:
-            return
-        engine = self._admin()
-        try:
-            with engine.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-            self.created = True
-        finally:
-            engine.dispose()
+        if self.pg is not None:
+            self.pg.create()
 
     def drop(self) -> None:
-        if self.sqlite or not self.created:
-            return
-        if self.keep:
-            log(f"kept database {self.url}")
-            return
-        engine = self._admin()
-        try:
-            with engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        finally:
-            engine.dispose()
+        if self.pg is not None:
+            self.pg.drop()
 
 
 # --- bulk loading -------------------------------------------------------------------------
-
-
-class Loader:
-    """Bulk rows into tables, bypassing the ORM; ids are given explicitly."""
-
-    finish_label = "finish"
-
-    def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        raise NotImplementedError
-
-    @contextmanager
-    def indexes_dropped(self, table: str) -> Iterator[None]:
-        raise NotImplementedError
-        yield
-
-    def finish(self, tables: Sequence[str]) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-
-class PgLoader(Loader):
-    finish_label = "sequences, VACUUM ANALYZE, CHECKPOINT"
-
-    def __init__(self, url: str) -> None:
-        import psycopg
-
-        self.conn = psycopg.connect(url)
-        try:
-            # Foreign-key checks are triggers; the generated rows agree with each other.
-            self.conn.execute("SET session_replication_role = replica")
-            self.conn.commit()
-        except psycopg.errors.InsufficientPrivilege:
-            self.conn.rollback()
-            log("not a superuser: loading with foreign-key checks on")
-        self.conn.execute("SET maintenance_work_mem = '256MB'")
-        self.conn.commit()
-
-    def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        count = 0
-        with (
-            self.conn.cursor() as cur,
-            cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-                count += 1
-        self.conn.commit()
-        return count
-
-    @contextmanager
-    def indexes_dropped(self, table: str) -> Iterator[None]:
-        """Drop the secondary indexes, load, then build them again from their own definitions."""
-        definitions = self.conn.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN"
-            " (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-            (table, table),
-        ).fetchall()
-        for name, _definition in definitions:
-            self.conn.execute(f'DROP INDEX "{name}"')
-        self.conn.commit()
-        yield
-        for _name, definition in definitions:
-            self.conn.execute(definition)
-        self.conn.commit()
-
-    def finish(self, tables: Sequence[str]) -> None:
-        import psycopg
-        from psycopg import sql
-
-        for table in tables:
-            self.conn.execute(
-                sql.SQL(
-                    "SELECT setval(pg_get_serial_sequence({name}, 'id'),"
-                    " (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
-                ).format(name=sql.Literal(table), table=sql.Identifier(table))
-            )
-        self.conn.commit()
-        self.conn.autocommit = True
-        self.conn.execute("VACUUM ANALYZE")
-        try:
-            # Write the loaded pages out now rather than during the measurements.
-            self.conn.execute("CHECKPOINT")
-        except psycopg.errors.InsufficientPrivilege:
-            log("not a superuser: no CHECKPOINT after the load")
-        self.conn.autocommit = False
-
-    def table_mb(self, table: str) -> float:
-        row = self.conn.execute("SELECT pg_total_relation_size(%s::regclass)", (table,)).fetchone()
-        self.conn.commit()
-        return float(row[0]) / 1024 / 1024 if row else 0.0
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -376,7 +246,7 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-class SqliteLoader(Loader):
+class SqliteLoader:
     finish_label = "WAL checkpoint (no ANALYZE)"
 
     def __init__(self, path: Path) -> None:
@@ -464,7 +334,9 @@ class Progress:
 
 
 class Generator:
-    def __init__(self, scale: Scale, loader: Loader, zone: ZoneInfo, prefix: str) -> None:
+    def __init__(
+        self, scale: Scale, loader: PgLoader | SqliteLoader, zone: ZoneInfo, prefix: str
+    ) -> None:
         self.scale = scale
         self.loader = loader
         self.zone = zone
@@ -933,18 +805,6 @@ class Generator:
 
 
 # --- measuring ----------------------------------------------------------------------------
-
-
-class BenchClient(FlaskClient):
-    """Each request in an app context of its own, body read to the end, as a server does."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("buffered", True)
-        token = _cv_app.set(None)  # type: ignore[arg-type]
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            _cv_app.reset(token)
 
 
 def signed_in(app: Flask, email: str) -> FlaskClient:

@@ -84,8 +84,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
@@ -96,14 +95,14 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask import Flask
-from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db
+from bench.pg_support import BenchClient, PgDatabase, PgLoader, folded, log
 from bench.storage import Client, ProcessWatch, Site, rss_mb, terminated_as_interrupt
 from config import TestConfig
 
@@ -128,10 +127,6 @@ EVENT_CHUNK = 1_000_000
 ENROLMENTS_PER_COMPLETION = 1.3
 VERIFIED_SHARE = 0.9
 COURSE_RANK_OFFSET = 10  # popularity of the course of rank r: 1 / (r + 10)
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -229,141 +224,6 @@ MATERIAL_TITLES = words(
 )
 
 
-def folded(value: str) -> str:
-    return value.casefold().replace("ё", "е")
-
-
-# --- the database of the run --------------------------------------------------------------
-
-
-class Database:
-    """A new PostgreSQL database for this run, on the server of ``pg_url``."""
-
-    def __init__(self, pg_url: str, keep: bool) -> None:
-        admin = make_url(pg_url)
-        self.keep = keep
-        self.created = False
-        self.name = f"bench_reports_{os.getpid()}"
-        self.admin_url = admin.render_as_string(hide_password=False)
-        self.url = admin.set(database=self.name).render_as_string(hide_password=False)
-
-    @property
-    def dbapi_url(self) -> str:
-        """The libpq form of the URL, for psycopg itself."""
-        return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-    def _admin(self) -> Engine:
-        return create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-
-    def create(self) -> None:
-        engine = self._admin()
-        try:
-            with engine.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-            self.created = True
-        finally:
-            engine.dispose()
-
-    def drop(self) -> None:
-        if not self.created:
-            return
-        if self.keep:
-            log(f"kept database {self.url}")
-            return
-        engine = self._admin()
-        try:
-            with engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        finally:
-            engine.dispose()
-
-
-class Loader:
-    """Bulk rows through psycopg: ``COPY`` from Python, or SQL run inside the server."""
-
-    def __init__(self, url: str) -> None:
-        import psycopg
-
-        self.conn = psycopg.connect(url)
-        try:
-            # Foreign-key checks are triggers; the generated rows agree with each other.
-            self.conn.execute("SET session_replication_role = replica")
-            self.conn.commit()
-        except psycopg.errors.InsufficientPrivilege:
-            self.conn.rollback()
-            log("not a superuser: loading with foreign-key checks on")
-        self.conn.execute("SET maintenance_work_mem = '256MB'")
-        self.conn.commit()
-
-    def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        count = 0
-        with (
-            self.conn.cursor() as cur,
-            cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-                count += 1
-        self.conn.commit()
-        return count
-
-    def run(self, sql: str, params: dict[str, Any] | None = None) -> int:
-        with self.conn.cursor() as cur:
-            cur.execute(sql, params)  # type: ignore[arg-type]
-            count = cur.rowcount
-        self.conn.commit()
-        return count
-
-    def scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
-        row = self.conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
-        self.conn.commit()
-        return row[0] if row else None
-
-    @contextmanager
-    def indexes_dropped(self, table: str) -> Iterator[None]:
-        """Drop the secondary indexes, load, then build them again from their own definitions."""
-        definitions = self.conn.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN"
-            " (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-            (table, table),
-        ).fetchall()
-        for name, _definition in definitions:
-            self.conn.execute(f'DROP INDEX "{name}"')
-        self.conn.commit()
-        yield
-        for _name, definition in definitions:
-            self.conn.execute(definition)
-        self.conn.commit()
-
-    def finish(self, tables: Sequence[str]) -> None:
-        import psycopg
-        from psycopg import sql
-
-        for table in tables:
-            self.conn.execute(
-                sql.SQL(
-                    "SELECT setval(pg_get_serial_sequence({name}, 'id'),"
-                    " (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
-                ).format(name=sql.Literal(table), table=sql.Identifier(table))
-            )
-        self.conn.commit()
-        self.conn.autocommit = True
-        self.conn.execute("VACUUM ANALYZE")
-        try:
-            # Write the loaded pages out now rather than during the measurements.
-            self.conn.execute("CHECKPOINT")
-        except psycopg.errors.InsufficientPrivilege:
-            log("not a superuser: no CHECKPOINT after the load")
-        self.conn.autocommit = False
-
-    def table_mb(self, table: str) -> float:
-        value = self.scalar("SELECT pg_total_relation_size(%(t)s::regclass)", {"t": table})
-        return float(value or 0) / 1024 / 1024
-
-    def close(self) -> None:
-        self.conn.close()
-
-
 # --- the data -----------------------------------------------------------------------------
 
 # Module events come from an enrolment (so user, course and module agree), material
@@ -441,7 +301,7 @@ class Completion:
 
 
 class Generator:
-    def __init__(self, scale: Scale, loader: Loader, zone: ZoneInfo, prefix: str) -> None:
+    def __init__(self, scale: Scale, loader: PgLoader, zone: ZoneInfo, prefix: str) -> None:
         self.scale = scale
         self.loader = loader
         self.zone = zone
@@ -929,18 +789,6 @@ class Generator:
 # --- timing the pages ---------------------------------------------------------------------
 
 
-class BenchClient(FlaskClient):
-    """Each request in an app context of its own, body read to the end, as a server does."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("buffered", True)
-        token = _cv_app.set(None)  # type: ignore[arg-type]
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            _cv_app.reset(token)
-
-
 @dataclass
 class Page:
     key: str
@@ -1230,7 +1078,7 @@ def top_up(generator: Generator, missing: int) -> int:
 
 
 def measure_export(
-    database: Database, workdir: Path, start: date, end: date, warm_from: date
+    database: PgDatabase, workdir: Path, start: date, end: date, warm_from: date
 ) -> tuple[list[ExportResult], float]:
     """The completions report over ``start``–``end`` downloaded from a gunicorn worker, as
     XLSX then CSV, its RSS sampled; returns the results and the idle RSS after warm-up."""
@@ -1328,7 +1176,7 @@ def pages_for(fixture: Fixture) -> list[Page]:
     ]
 
 
-def run(args: argparse.Namespace, scale: Scale, workdir: Path, database: Database) -> int:
+def run(args: argparse.Namespace, scale: Scale, workdir: Path, database: PgDatabase) -> int:
     logging.basicConfig(level=logging.WARNING)  # keeps Alembic's INFO lines out
     database.create()
     app = create_app(
@@ -1350,7 +1198,7 @@ def run(args: argparse.Namespace, scale: Scale, workdir: Path, database: Databas
             engine = db.engine
             db.session.remove()
             engine.dispose()
-        loader = Loader(database.dbapi_url)
+        loader = PgLoader(database.dbapi_url)
         try:
             started = time.perf_counter()
             generator = Generator(scale, loader, zone, prefix)
@@ -1465,7 +1313,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     scale = QUICK if args.quick else FULL
     workdir = Path(tempfile.mkdtemp(prefix="bench-reports-"))
-    database = Database(args.pg_url, args.keep)
+    database = PgDatabase(args.pg_url, "bench_reports", args.keep)
     try:
         with terminated_as_interrupt():
             return run(args, scale, workdir, database)

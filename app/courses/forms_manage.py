@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -23,50 +22,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.catalog.forms import CheckboxListField
-from app.models import CertificateStatus, CourseFormat, CourseStatus, Criterion, DocumentType
+from app.models import CourseFormat, Criterion, DocumentType
 
 MAX_OPTIONS = 6
-
-
-# --- labels --------------------------------------------------------------------------------
-
-
-def format_labels() -> dict[str, str]:
-    return {
-        CourseFormat.DISTANCE: _("дистанционный"),
-        CourseFormat.BLENDED: _("очно-заочный"),
-        CourseFormat.FULL_TIME: _("очный"),
-    }
-
-
-def document_labels() -> dict[str, str]:
-    return {
-        DocumentType.QUALIFICATION: _("удостоверение о повышении квалификации"),
-        DocumentType.PARTICIPATION: _("сертификат участника"),
-    }
-
-
-def criterion_labels() -> dict[str, str]:
-    return {
-        Criterion.OPENED: _("открыть"),
-        Criterion.STUDIED: _("изучить и подтвердить"),
-        Criterion.TEST: _("пройти тест"),
-    }
-
-
-def course_status_labels() -> dict[str, str]:
-    return {
-        CourseStatus.DRAFT: _("Черновик"),
-        CourseStatus.PUBLISHED: _("Опубликован"),
-        CourseStatus.ARCHIVED: _("В архиве"),
-    }
-
-
-def certificate_status_labels() -> dict[str, str]:
-    return {
-        CertificateStatus.VALID: _("действителен"),
-        CertificateStatus.REVOKED: _("отозван"),
-    }
 
 
 # --- course and module -----------------------------------------------------------------------

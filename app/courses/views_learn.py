@@ -20,9 +20,7 @@ from app.courses import bp
 from app.models import (
     Attempt,
     Course,
-    CourseFormat,
     Criterion,
-    DocumentType,
     Module,
     ModuleFile,
 )
@@ -31,6 +29,7 @@ from app.services import certificates, courses, files, learning
 from app.services.certificate_pdf import hours_phrase
 from app.services.errors import NotFound, PermissionDenied, ValidationError
 from app.services.materials import StorageFailure
+from app.template_helpers import course_format_labels, criterion_labels, document_type_labels
 from content_store import content_disposition
 
 MAX_SHOWN_NUMBER = 80  # characters of an unknown number echoed back on /verify
@@ -41,29 +40,6 @@ def _user() -> Any:
 
 
 # --- labels and small helpers shared by the templates ---------------------------------
-
-
-def format_labels() -> dict[str, str]:
-    return {
-        CourseFormat.DISTANCE: _("Дистанционно"),
-        CourseFormat.BLENDED: _("Смешанная форма"),
-        CourseFormat.FULL_TIME: _("Очно"),
-    }
-
-
-def document_labels() -> dict[str, str]:
-    return {
-        DocumentType.QUALIFICATION: _("Удостоверение о повышении квалификации"),
-        DocumentType.PARTICIPATION: _("Сертификат участника"),
-    }
-
-
-def criterion_labels() -> dict[str, str]:
-    return {
-        Criterion.OPENED: _("открыть"),
-        Criterion.STUDIED: _("изучить и подтвердить"),
-        Criterion.TEST: _("пройти тест"),
-    }
 
 
 def russian_plural(n: int, one: str, few: str, many: str) -> str:
@@ -102,8 +78,8 @@ def _render(template: str, **context: Any) -> str:
     return render_template(
         template,
         hours_phrase=hours_phrase,
-        format_labels=format_labels(),
-        document_labels=document_labels(),
+        format_labels=course_format_labels(),
+        document_labels=document_type_labels(),
         criterion_labels=criterion_labels(),
         pct_class=pct_class,
         today=learning.local_date(utcnow()),
@@ -281,7 +257,7 @@ def module_file(course_id: int, module_id: int, file_id: int) -> Response:
         return _open_denied(course, exc)
     try:
         # ModuleFile carries the same storage attributes as a material's StoredFile.
-        response = files.file_response(file)  # type: ignore[arg-type]
+        response = files.file_response(file)
     except NotFound:
         abort(404)
     except StorageFailure:

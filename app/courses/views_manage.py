@@ -39,11 +39,6 @@ from app.courses.forms_manage import (
     ModuleForm,
     QuestionForm,
     RevokeForm,
-    certificate_status_labels,
-    course_status_labels,
-    criterion_labels,
-    document_labels,
-    format_labels,
 )
 from app.extensions import db
 from app.http import page_arg, safe_next_url
@@ -74,7 +69,14 @@ from app.services import (
 )
 from app.services.errors import NotFound, PermissionDenied, ValidationError
 from app.services.materials import StorageFailure
-from app.template_helpers import level_labels
+from app.template_helpers import (
+    certificate_status_labels,
+    course_format_labels,
+    course_status_labels,
+    criterion_labels,
+    document_type_labels,
+    level_labels,
+)
 from content_store import content_disposition
 
 MATRIX_PER_PAGE = 50
@@ -95,8 +97,8 @@ def _require(allowed: bool) -> None:
 def _render(template: str, **context: Any) -> str:
     return render_template(
         template,
-        format_labels=format_labels(),
-        document_labels=document_labels(),
+        format_labels=course_format_labels(),
+        document_labels=document_type_labels(),
         criterion_labels=criterion_labels(),
         course_status_labels=course_status_labels(),
         certificate_status_labels=certificate_status_labels(),
@@ -189,8 +191,8 @@ def manage_list() -> str:
 
 
 def _fill_course_choices(form: CourseForm, course: Course | None) -> None:
-    form.format.choices = list(format_labels().items())
-    documents = document_labels()
+    form.format.choices = list(course_format_labels().items())
+    documents = document_type_labels()
     allowed = [k for k in documents if k != "qualification" or permissions.organization_licensed()]
     form.document_type.choices = [(k, documents[k]) for k in allowed]
     form.subject_ids.choices = [(s.id, s.name) for s in directory.list_subjects()]
@@ -874,7 +876,7 @@ def register_columns() -> list[exports.Column]:
 def _register_export_rows(
     q: str, course_id: int | None, status: str
 ) -> Iterator[dict[str, object]]:
-    documents = document_labels()
+    documents = document_type_labels()
     statuses = certificate_status_labels()
     for c in progress.register_rows(certificates.register_query(q, course_id, status)):
         yield {

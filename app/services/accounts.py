@@ -215,6 +215,8 @@ def authenticate(email: str, password: str, address: str, now: datetime | None =
     user = find_user_by_email(email) if email else None
     ok = (user or _DUMMY_USER).check_password(password or "")
     if user is None or not ok:
+        # Failures older than a day no longer throttle anything: drop them as new ones come.
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
         db.session.add(LoginAttempt(email=email, address=address, at=now))
         db.session.commit()
         raise InvalidCredentials(_("Неверный адрес электронной почты или пароль."))
@@ -225,9 +227,3 @@ def authenticate(email: str, password: str, address: str, now: datetime | None =
     user.last_login_at = now
     db.session.commit()
     return user
-
-
-def purge_login_attempts(older_than: timedelta = timedelta(days=1)) -> int:
-    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - older_than))
-    db.session.commit()
-    return int(result.rowcount or 0)

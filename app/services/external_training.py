@@ -37,13 +37,13 @@ from app.models import (
     AttestationCategory,
     ExternalTraining,
     Role,
-    StoredFile,
     TrainingStatus,
     User,
 )
 from app.models.base import utcnow
 from app.services import accounts, file_types, materials, register, table_files
 from app.services.errors import NotFound, PermissionDenied, ValidationError
+from app.services.files import BytesRef
 from app.services.learning import local_date
 from app.services.materials import StorageFailure, Upload
 from app.services.teacher_card import CardTraining, TeacherCardData
@@ -244,12 +244,11 @@ def _store_scan(upload: Upload) -> dict[str, Any]:
     }
 
 
-def scan_file(record: ExternalTraining) -> StoredFile:
-    """The scan as a ``StoredFile`` for ``files.file_response``; never added to the session."""
+def scan_file(record: ExternalTraining) -> BytesRef:
+    """The scan, as ``files.file_response`` serves it."""
     if not record.scan_key:
         raise NotFound()
-    return StoredFile(
-        id=None,
+    return BytesRef(
         storage_key=record.scan_key,
         sha256=record.scan_sha256,
         size=record.scan_size,

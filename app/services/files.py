@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from flask import Response, current_app, redirect, request, send_file
 from werkzeug.http import parse_range_header
 
-from app.models import StoredFile
 from app.services import file_types
 from app.services.errors import NotFound
 from app.services.materials import StorageFailure
@@ -16,6 +17,29 @@ from app.services.storage import get_store
 from content_store import ObjectNotFound, StorageError, content_disposition
 
 STREAM_CHUNK = 1024 * 1024
+
+
+class StoredBytes(Protocol):
+    """What serving needs of a row that points at stored bytes (material, module or scan file)."""
+
+    storage_key: str
+    sha256: str
+    size: int
+    kind: str
+    content_type: str
+    original_name: str
+
+
+@dataclass(frozen=True)
+class BytesRef:
+    """A plain ``StoredBytes`` for rows that keep these facts in columns of their own."""
+
+    storage_key: str
+    sha256: str
+    size: int
+    kind: str
+    content_type: str
+    original_name: str
 
 
 def counts_as_download() -> bool:
@@ -27,12 +51,12 @@ def counts_as_download() -> bool:
     return bool(ranges and ranges.ranges and ranges.ranges[0][0] == 0)
 
 
-def _inline_allowed(file: StoredFile) -> bool:
+def _inline_allowed(file: StoredBytes) -> bool:
     kind = file_types.KINDS.get(file.kind)
     return bool(kind and kind.inline)
 
 
-def file_response(file: StoredFile, *, inline: bool = False) -> Response:
+def file_response(file: StoredBytes, *, inline: bool = False) -> Response:
     """A response delivering the file's bytes; HTML-like content is never shown inline."""
     inline = inline and _inline_allowed(file)
     disposition = "inline" if inline else "attachment"
@@ -68,7 +92,7 @@ def file_response(file: StoredFile, *, inline: bool = False) -> Response:
         else:
             response = _stream(file)
     except ObjectNotFound as exc:
-        current_app.logger.error("file %s has no bytes at %s", file.id, file.storage_key)
+        current_app.logger.error("no bytes at %s (%s)", file.storage_key, file.original_name)
         raise NotFound() from exc
     except StorageError as exc:
         raise StorageFailure(str(exc)) from exc
@@ -87,7 +111,7 @@ def file_response(file: StoredFile, *, inline: bool = False) -> Response:
     return response
 
 
-def _stream(file: StoredFile) -> Response:
+def _stream(file: StoredBytes) -> Response:
     """Stream from the store with byte ranges, never holding the file in memory."""
     store = get_store()
     size = file.size

@@ -228,6 +228,17 @@ def check_can_open(user: User, module: Module) -> None:
 # --- tracking ----------------------------------------------------------------------------
 
 
+def _record_event(
+    kind: str, user_id: int, module_id: int, course_id: int, at: datetime, **extra: Any
+) -> AccessEvent:
+    """Append one access fact to the session (the caller's transaction commits it)."""
+    event = AccessEvent(
+        kind=kind, user_id=user_id, module_id=module_id, course_id=course_id, at=at, **extra
+    )
+    db.session.add(event)
+    return event
+
+
 def _touch_progress(user_id: int, module_id: int, course_id: int, now: datetime) -> None:
     stmt = upsert(ModuleProgress).values(
         user_id=user_id,
@@ -252,14 +263,7 @@ def record_module_open(user: User, module: Module) -> int:
     criterion = module.criterion
     _begin_write()
     now = utcnow()
-    event = AccessEvent(
-        kind=AccessKind.MODULE_OPEN,
-        user_id=user_id,
-        module_id=module_id,
-        course_id=course_id,
-        at=now,
-    )
-    db.session.add(event)
+    event = _record_event(AccessKind.MODULE_OPEN, user_id, module_id, course_id, now)
     db.session.flush()
     event_id = int(event.id)  # read before the commit expires it
     _touch_progress(user_id, module_id, course_id, now)
@@ -274,15 +278,8 @@ def record_module_download(user: User, module: Module, file: ModuleFile) -> None
     user_id, module_id, course_id, file_id = user.id, module.id, module.course_id, file.id
     _begin_write()
     now = utcnow()
-    db.session.add(
-        AccessEvent(
-            kind=AccessKind.MODULE_DOWNLOAD,
-            user_id=user_id,
-            module_id=module_id,
-            course_id=course_id,
-            module_file_id=file_id,
-            at=now,
-        )
+    _record_event(
+        AccessKind.MODULE_DOWNLOAD, user_id, module_id, course_id, now, module_file_id=file_id
     )
     _touch_progress(user_id, module_id, course_id, now)
     db.session.commit()
@@ -313,16 +310,7 @@ def record_time(user: User, open_event_id: int, seconds: int) -> int:
     if seconds == 0:
         return 0
     _begin_write()
-    db.session.add(
-        AccessEvent(
-            kind=AccessKind.MODULE_TIME,
-            user_id=user_id,
-            module_id=module_id,
-            course_id=course_id,
-            seconds=seconds,
-            at=now,
-        )
-    )
+    _record_event(AccessKind.MODULE_TIME, user_id, module_id, course_id, now, seconds=seconds)
     db.session.execute(
         update(ModuleProgress)
         .where(ModuleProgress.user_id == user_id, ModuleProgress.module_id == module_id)
@@ -351,15 +339,7 @@ def confirm_studied(user: User, module: Module) -> None:
     if not result.rowcount:
         db.session.rollback()
         raise ValidationError(_("Сначала откройте модуль."))
-    db.session.add(
-        AccessEvent(
-            kind=AccessKind.MODULE_STUDIED,
-            user_id=user_id,
-            module_id=module_id,
-            course_id=course_id,
-            at=now,
-        )
-    )
+    _record_event(AccessKind.MODULE_STUDIED, user_id, module_id, course_id, now)
     _complete_module(user_id, module_id, course_id, now)
     db.session.commit()
 
@@ -531,16 +511,7 @@ def submit_attempt(user: User, attempt_id: int, raw_answers: dict[str, list[str]
     if not result.rowcount:
         db.session.rollback()
         raise ValidationError(_("Эта попытка уже завершена."))
-    db.session.add(
-        AccessEvent(
-            kind=AccessKind.TEST_SUBMITTED,
-            user_id=user_id,
-            module_id=module_id,
-            course_id=course_id,
-            seconds=None,
-            at=now,
-        )
-    )
+    _record_event(AccessKind.TEST_SUBMITTED, user_id, module_id, course_id, now)
     if passed:
         _touch_progress(user_id, module_id, course_id, now)
         _complete_module(user_id, module_id, course_id, now)
