@@ -10,9 +10,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from app.models import Role
-from app.services import accounts, bulk_import, consistency, demo, directory, indexing
-from app.services.errors import ValidationError
+from app.accounts import directory
+from app.accounts import services as accounts
+from app.accounts.models import Role
+from app.core.errors import ValidationError
+from app.demo import seed as demo
+from app.materials import bulk_import, consistency
+from app.search import indexing
 from content_store import StorageError
 
 

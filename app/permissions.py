@@ -11,19 +11,10 @@ from typing import Any
 
 from sqlalchemy import Select, false, or_, select
 
-from app.models import (
-    Certificate,
-    Course,
-    CourseStatus,
-    Enrollment,
-    ExternalTraining,
-    Material,
-    MaterialStatus,
-    Role,
-    StoredFile,
-    TrainingStatus,
-    User,
-)
+from app.accounts.models import Role, User
+from app.courses.models import Certificate, Course, CourseStatus, Enrollment
+from app.materials.models import Material, MaterialStatus, StoredFile
+from app.training.models import ExternalTraining, TrainingStatus
 
 STAFF_ROLES = (Role.METHODIST, Role.MANAGER, Role.ADMIN)
 

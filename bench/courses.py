@@ -95,9 +95,11 @@ from sqlalchemy.engine import Engine
 from werkzeug.security import generate_password_hash
 
 from app import create_app
+from app.accounts.models import User
+from app.courses import learning, progress
+from app.courses.models import Course, Module
 from app.extensions import db
-from app.models import AccessEvent, AccessKind, Course, Module, User
-from app.services import learning, progress
+from app.materials.access_events import AccessEvent, AccessKind
 from bench.pg_support import BenchClient, PgDatabase, PgLoader, folded, log
 from config import TestConfig
 

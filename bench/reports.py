@@ -1049,13 +1049,13 @@ class ExportResult:
 
 def export_period(today: date) -> tuple[date, date]:
     """The longest period the reports accept: five years up to today."""
-    from app.services.reports import max_period_start
+    from app.reports.queries import max_period_start
 
     return max_period_start(today), today
 
 
 def rows_in_export(app: Flask, start: date, end: date) -> int:
-    from app.services import reports
+    from app.reports import queries as reports
 
     with app.app_context():
         filters = reports.ReportFilters(reports.Period(start, end))

@@ -78,7 +78,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         from flask_migrate import upgrade
 
         upgrade()
-        from app.services.indexing import get_index
+        from app.search.indexing import get_index
 
         get_index().create()
     yield application
@@ -99,7 +99,7 @@ def empty_tables() -> None:
 
 
 def empty_store() -> None:
-    from app.services.storage import get_store
+    from app.core.storage import get_store
 
     store = get_store()
     for key in list(store.iter_keys()):

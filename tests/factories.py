@@ -6,8 +6,9 @@ import itertools
 
 from flask.testing import FlaskClient
 
-from app.models import Organization, Role, Subject, User
-from app.services import accounts, directory
+from app.accounts import directory
+from app.accounts import services as accounts
+from app.accounts.models import Organization, Role, Subject, User
 
 PASSWORD = "secret-pass-1"
 _counter = itertools.count(1)
@@ -111,7 +112,7 @@ def make_material(
     filename: str = "конспект.docx",
     **data,
 ):
-    from app.services import materials
+    from app.materials import services as materials
 
     return materials.create_material(
         materials.MaterialData(
@@ -135,7 +136,7 @@ def make_course(
     questions: int = 2,
 ):
     """A course of modules with the given completion criteria (a "test" module gets questions)."""
-    from app.services import courses
+    from app.courses import authoring as courses
 
     course = courses.create_course(
         courses.CourseData(

@@ -12,9 +12,9 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from app.reports.queries import Bucket, Dashboard
 from app.reports.tables import register_status_labels
-from app.services.register import RegisterStatus
-from app.services.reports import Bucket, Dashboard
+from app.training.register import RegisterStatus
 
 BLUE, GREEN, ORANGE, RED, GREY, TEAL = (
     "#0d6efd", "#198754", "#fd7e14", "#dc3545", "#adb5bd", "#20c997",

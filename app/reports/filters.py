@@ -16,8 +16,8 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app.services import reports
-from app.services.reports import MAX_DAY, MAX_DAY_BUCKETS, MAX_PERIOD_YEARS, MIN_DAY, Period
+from app.reports import queries as reports
+from app.reports.queries import MAX_DAY, MAX_DAY_BUCKETS, MAX_PERIOD_YEARS, MIN_DAY, Period
 
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 EXPORT_FORMATS = ("xlsx", "csv")

@@ -16,9 +16,9 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import gettext as _
 
-from app.services.exports import Column
-from app.services.register import RegisterRow, RegisterStatus, to_row
-from app.template_helpers import status_labels
+from app.core.exports import Column
+from app.materials.labels import status_labels
+from app.training.register import RegisterRow, RegisterStatus, to_row
 
 Row = dict[str, Any]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,15 +13,19 @@ from sqlalchemy import Select
 from werkzeug.wrappers import Response
 
 from app import permissions
+from app.core import exports
+from app.core.http import page_arg
 from app.extensions import login_manager
-from app.http import page_arg
-from app.reports import bp, charts, tables
+from app.reports import charts, tables
+from app.reports import queries as reports
 from app.reports.filters import Parser, people_filters, presets, show_date
-from app.services import exports, reports
-from app.services.register import SORT_KEYS as REGISTER_SORTS
-from app.services.register import RegisterStatus, Thresholds, status_counts
+from app.training.register import SORT_KEYS as REGISTER_SORTS
+from app.training.register import RegisterStatus, Thresholds, status_counts
 
 DEFAULT_PER_PAGE = 50
+
+
+bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
 
 @bp.before_request

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("search", __name__)
-
-from app.search import views  # noqa: E402,F401  - registers the routes on bp
+"""Full-text search of the materials bank: the index worker, queries and the search page."""

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from app.http import page_arg
-from app.search import bp
-from app.services import search as search_service
+from app.core.http import page_arg
+from app.search import services as search_service
+
+bp = Blueprint("search", __name__, template_folder="templates")
 
 
 @bp.route("/search")

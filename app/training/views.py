@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -16,16 +17,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import permissions
+from app.accounts.models import User
+from app.core.errors import NotFound, PermissionDenied, ValidationError
+from app.core.http import page_arg
+from app.core.pending_import import PendingImport
 from app.extensions import db
-from app.http import page_arg
-from app.models import AttestationCategory, ExternalTraining, TrainingStatus, User
-from app.pending_import import PendingImport
-from app.services import external_training, files, register, teacher_card
-from app.services.errors import NotFound, PermissionDenied, ValidationError
-from app.services.materials import StorageFailure, Upload
-from app.training import bp
+from app.materials import files
+from app.materials.services import StorageFailure, Upload
+from app.training import register, teacher_card
+from app.training import services as external_training
 from app.training.forms import AttestationForm, ImportForm, ReturnForm, TrainingForm
+from app.training.models import AttestationCategory, ExternalTraining, TrainingStatus
 from content_store import content_disposition
+
+bp = Blueprint("training", __name__, template_folder="templates")
+
 
 PER_PAGE = 30
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts import directory
+from app.accounts.models import MethodicalAssociation, Organization, Role, Subject, User
+from app.core.errors import ValidationError
 from app.extensions import db
-from app.models import MethodicalAssociation, Organization, Role, Subject, User
-from app.services import directory
-from app.services.errors import ValidationError
 from tests.factories import login, make_org, make_subject, make_user
 
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.accounts import services as accounts
+from app.accounts.models import LoginAttempt, Role, Subject, User
+from app.core.models import utcnow
 from app.extensions import db
-from app.models import LoginAttempt, Role, Subject, User
-from app.models.base import utcnow
-from app.services import accounts
 from tests.factories import PASSWORD, login, make_user
 
 WRONG = "Неверный адрес электронной почты или пароль."

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from app.accounts.models import Role
+from app.core.storage import get_store
 from app.extensions import db
-from app.models import Collection, Material, MaterialStatus, Role, StoredFile
-from app.services.storage import get_store
+from app.materials.models import Collection, Material, MaterialStatus, StoredFile
 from tests.factories import docx_bytes, login, make_subject, make_user, pdf_bytes, post_multipart
 
 EXE = b"MZ\x90\x00\x03" + b"\x00" * 200

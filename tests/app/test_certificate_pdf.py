@@ -21,8 +21,8 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from app.services import certificate_pdf
-from app.services.certificate_pdf import (
+from app.courses import certificate_pdf
+from app.courses.certificate_pdf import (
     CertificateData,
     hours_phrase,
     render_certificate,

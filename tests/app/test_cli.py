@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.accounts.models import MethodicalAssociation, Organization, Role, Subject, User
+from app.demo import seed as demo
 from app.extensions import db
-from app.models import MethodicalAssociation, Organization, Role, Subject, User
-from app.services import demo
 from tests.factories import make_org
 
 

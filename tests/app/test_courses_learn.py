@@ -9,17 +9,14 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select, update
 
+from app.accounts.models import Role
+from app.core.models import utcnow
+from app.courses import authoring as courses
+from app.courses import certificates, learning
+from app.courses.models import Attempt, Certificate, CourseCompletion, ModuleProgress
 from app.extensions import db
-from app.models import (
-    AccessEvent,
-    Attempt,
-    Certificate,
-    CourseCompletion,
-    ModuleProgress,
-    Role,
-)
-from app.models.base import utcnow
-from app.services import certificates, courses, learning, materials
+from app.materials import services as materials
+from app.materials.access_events import AccessEvent
 from tests.factories import login, make_course, make_material, make_org, make_user, pdf_bytes
 
 

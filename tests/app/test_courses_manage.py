@@ -12,17 +12,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from app.accounts import directory
+from app.accounts.models import Role
+from app.courses import authoring as courses
+from app.courses import certificates, learning
+from app.courses.models import Certificate, Course, Enrollment, Module, ModuleFile, Question
 from app.extensions import db
-from app.models import (
-    Certificate,
-    Course,
-    Enrollment,
-    Module,
-    ModuleFile,
-    Question,
-    Role,
-)
-from app.services import certificates, courses, directory, learning
 from tests.factories import (
     login,
     make_course,

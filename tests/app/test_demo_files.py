@@ -17,8 +17,8 @@ from docx import Document
 from pptx import Presentation
 from pypdf import PdfReader
 
-from app.services import demo_files
-from app.services.demo_files import DEMO_MATERIALS, DemoMaterial, body_text, render
+from app.demo import documents as demo_files
+from app.demo.documents import DEMO_MATERIALS, DemoMaterial, body_text, render
 
 ROOT = Path(__file__).resolve().parents[2]
 

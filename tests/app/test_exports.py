@@ -23,8 +23,8 @@ import pytest
 from flask import Flask, has_request_context, request
 from openpyxl import load_workbook
 
-from app.services import exports
-from app.services.exports import (
+from app.core import exports
+from app.core.exports import (
     CSV_BATCH_ROWS,
     XLSX_CHUNK_BYTES,
     Column,
@@ -346,7 +346,7 @@ MEMORY_PROBE = textwrap.dedent(
     """
     import resource, sys
     from datetime import UTC, date, datetime, timedelta
-    from app.services.exports import Column, iter_csv, iter_xlsx
+    from app.core.exports import Column, iter_csv, iter_xlsx
 
     COLUMNS = [
         Column("a", "ФИО", 30), Column("b", "Школа"), Column("c", "Часы", 8, "int"),

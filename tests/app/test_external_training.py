@@ -12,14 +12,15 @@ from openpyxl import Workbook
 from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
+from app.accounts.models import Role
+from app.core.errors import NotFound, ValidationError
+from app.core.storage import get_store
 from app.extensions import db
-from app.models import Attestation, ExternalTraining, Role, TrainingStatus
-from app.services import external_training as et
-from app.services import register
-from app.services.errors import NotFound, ValidationError
-from app.services.external_training import TrainingData
-from app.services.materials import upload_from_bytes
-from app.services.storage import get_store
+from app.materials.services import upload_from_bytes
+from app.training import register
+from app.training import services as et
+from app.training.models import Attestation, ExternalTraining, TrainingStatus
+from app.training.services import TrainingData
 from tests.factories import docx_bytes, login, make_org, make_user, pdf_bytes, post_multipart
 
 PNG = (

@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from PIL import Image
 from pptx import Presentation
 
-from app.services.file_types import (
+from app.materials.file_types import (
     HEAD_SIZE,
     KINDS,
     UnsupportedFile,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from app.services import health
+from app.core import health
 from tests.factories import login, make_user
 
 

@@ -8,17 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts.models import Role
+from app.core.errors import NotFound, PermissionDenied, ValidationError
+from app.courses import authoring as courses
+from app.courses import certificates, learning
+from app.courses.models import Attempt, Certificate, CourseCompletion, ModuleProgress
 from app.extensions import db
-from app.models import (
-    AccessEvent,
-    Attempt,
-    Certificate,
-    CourseCompletion,
-    ModuleProgress,
-    Role,
-)
-from app.services import certificates, courses, learning
-from app.services.errors import NotFound, PermissionDenied, ValidationError
+from app.materials.access_events import AccessEvent
 from tests.conftest import ON_POSTGRES
 from tests.factories import make_course, make_org, make_user
 
@@ -270,7 +266,8 @@ def test_concurrent_module_opens_complete_once(people, app):
     def open_module(user_id: int) -> None:
         try:
             with app.app_context():
-                from app.models import Module, User
+                from app.accounts.models import User
+                from app.courses.models import Module
 
                 user = db.session.get(User, user_id)
                 module = db.session.get(Module, module_id)

@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from app import permissions
+from app.accounts.models import Role
+from app.core.errors import PermissionDenied, ValidationError
+from app.core.storage import get_store
 from app.extensions import db
-from app.models import AccessEvent, Material, MaterialStatus, Review, Role, StoredFile
-from app.services import materials
-from app.services.errors import PermissionDenied, ValidationError
-from app.services.storage import get_store
+from app.materials import services as materials
+from app.materials.access_events import AccessEvent
+from app.materials.models import Material, MaterialStatus, Review, StoredFile
 from tests.factories import (
     docx_bytes,
     login,

@@ -17,10 +17,12 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import FileStorage
 
 import content_store
+from app.accounts.models import Role, User
+from app.core.storage import get_store
 from app.extensions import db
-from app.models import AccessEvent, Material, Role, StoredFile, User
-from app.services import materials
-from app.services.storage import get_store
+from app.materials import services as materials
+from app.materials.access_events import AccessEvent
+from app.materials.models import Material, StoredFile
 from content_store import Store
 from tests.factories import docx_bytes, login, make_material, make_user, post_multipart
 from tests.support.s3server import S3Server

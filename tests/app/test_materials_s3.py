@@ -15,9 +15,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 import content_store
+from app.accounts.models import Role
+from app.core.storage import get_store
 from app.extensions import db
-from app.models import AccessEvent, Material, Role, StoredFile
-from app.services.storage import get_store
+from app.materials.access_events import AccessEvent
+from app.materials.models import Material, StoredFile
 from content_store.s3 import S3Store
 from tests.factories import docx_bytes, login, make_material, make_user, post_multipart
 from tests.support.s3server import S3Server

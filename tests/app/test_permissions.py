@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app import permissions
+from app.accounts.models import Role, User
 from app.extensions import db
-from app.models import Role, User
 from tests.factories import login, make_org, make_subject, make_user
 
 ROLES = [Role.TEACHER, Role.METHODIST, Role.MANAGER, Role.ADMIN]

@@ -15,11 +15,12 @@ from lxml import html
 from openpyxl import load_workbook
 from sqlalchemy import event
 
-from app.courses import views_manage
+from app.accounts.models import Role
+from app.courses import authoring as courses
+from app.courses import learning, progress
+from app.courses.views import manage as views_manage
 from app.extensions import db
-from app.models import Role
-from app.services import courses, learning, progress
-from app.services.materials import upload_from_bytes
+from app.materials.services import upload_from_bytes
 from tests.factories import login, make_org, make_user, pdf_bytes
 
 

@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app.accounts.models import Role
+from app.courses import learning
 from app.extensions import db
-from app.models import ExternalTraining, Role
-from app.services import learning, register
-from app.services.register import RegisterFilters, RegisterStatus, Thresholds
+from app.training import register
+from app.training.models import ExternalTraining
+from app.training.register import RegisterFilters, RegisterStatus, Thresholds
 from tests.factories import make_course, make_org, make_user
 
 TODAY = date(2026, 11, 22)

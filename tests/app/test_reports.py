@@ -29,20 +29,16 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
 
+from app.accounts.models import MethodicalAssociation, Role
+from app.courses import learning
+from app.courses.models import Enrollment, ModuleProgress
 from app.extensions import db
-from app.models import (
-    AccessEvent,
-    AccessKind,
-    Attestation,
-    Enrollment,
-    ExternalTraining,
-    Material,
-    MethodicalAssociation,
-    ModuleProgress,
-    Role,
-)
-from app.services import learning, materials, reports
-from app.services.reports import Period, ReportFilters
+from app.materials import services as materials
+from app.materials.access_events import AccessEvent, AccessKind
+from app.materials.models import Material
+from app.reports import queries as reports
+from app.reports.queries import Period, ReportFilters
+from app.training.models import Attestation, ExternalTraining
 from tests.factories import docx_bytes, login, make_course, make_org, make_subject, make_user
 
 PERIOD = Period(date(2026, 3, 1), date(2026, 4, 30))

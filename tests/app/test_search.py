@@ -12,11 +12,14 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select, update
 
+from app.accounts.models import Role
+from app.core.models import utcnow
 from app.extensions import db
-from app.models import IndexState, IndexTask, Material, MaterialStatus, Role, StoredFile
-from app.models.base import utcnow
-from app.services import indexing, materials
-from app.services.indexing import get_index
+from app.materials import services as materials
+from app.materials.models import Material, MaterialStatus, StoredFile
+from app.search import indexing
+from app.search.indexing import get_index
+from app.search.models import IndexState, IndexTask
 from tests.factories import docx_bytes, login, make_material, make_subject, make_user
 
 

@@ -12,10 +12,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.accounts.models import Role
+from app.core.storage import get_store
 from app.extensions import db
-from app.models import Role, StoredFile
-from app.services import consistency, materials
-from app.services.storage import get_store
+from app.materials import consistency
+from app.materials import services as materials
+from app.materials.models import StoredFile
 from content_store import FilesystemStore, Store
 from tests.factories import docx_bytes, make_material, make_user, pdf_bytes
 
@@ -203,10 +205,11 @@ def test_module_files_and_training_scans_are_references_not_orphans(app, runner)
     import time
     from datetime import date
 
-    from app.models import ExternalTraining, Role
-    from app.services import courses as course_service
-    from app.services import materials as material_service
-    from app.services.storage import get_store
+    from app.accounts.models import Role
+    from app.core.storage import get_store
+    from app.courses import authoring as course_service
+    from app.materials import services as material_service
+    from app.training.models import ExternalTraining
     from tests.factories import make_course, make_user, pdf_bytes
 
     methodist = make_user(Role.METHODIST, email="scan-m@school.ru")

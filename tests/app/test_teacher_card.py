@@ -8,10 +8,10 @@ from datetime import date, timedelta
 import pytest
 from pypdf import PdfReader
 
-from app.models import Role
-from app.services import external_training as et
-from app.services.external_training import TrainingData
-from app.services.teacher_card import CardTraining, TeacherCardData, render_teacher_card
+from app.accounts.models import Role
+from app.training import services as et
+from app.training.services import TrainingData
+from app.training.teacher_card import CardTraining, TeacherCardData, render_teacher_card
 from tests.factories import login, make_org, make_subject, make_user
 
 

@@ -10,10 +10,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from app.accounts import teacher_import
+from app.accounts.models import Role, User
+from app.core.errors import ValidationError
 from app.extensions import db
-from app.models import Role, User
-from app.services import teacher_import
-from app.services.errors import ValidationError
 from tests.factories import login, make_org, make_subject, make_user, post_multipart
 
 HEADER = "ФИО;e-mail;организация;должность;предметы\n"

@@ -9,8 +9,9 @@ from pathlib import Path
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.accounts.models import Role
+from app.courses.models import Certificate, ModuleProgress
 from app.extensions import db
-from app.models import Certificate, ModuleProgress, Role
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, make_course, make_org, make_user
 

@@ -7,9 +7,10 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.accounts.models import Role
+from app.courses import learning
+from app.courses.models import Course
 from app.extensions import db
-from app.models import Course, Role
-from app.services import learning
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, make_org, make_user
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.models import Role
+from app.accounts.models import Role
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, make_org, make_subject, make_user
 

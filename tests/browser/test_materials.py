@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.models import Role
-from app.services import indexing
-from app.services.indexing import get_index
+from app.accounts.models import Role
+from app.search import indexing
+from app.search.indexing import get_index
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, docx_bytes, make_material, make_org, make_subject, make_user
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from app.accounts.models import Role
+from app.courses import learning
 from app.extensions import db
-from app.models import ExternalTraining, Role
-from app.services import learning
+from app.training.models import ExternalTraining
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, make_course, make_org, make_user
 

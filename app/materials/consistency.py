@@ -1,0 +1,91 @@
+"""Checking the store against the database: the database is the source of truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.core.models import utcnow
+from app.core.storage import get_store
+from app.courses.models import ModuleFile
+from app.extensions import db
+from app.materials.models import StoredFile
+from app.training.models import ExternalTraining
+
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+@dataclass
+class StorageReport:
+    objects: int = 0
+    rows: int = 0
+    orphans: list[str] = field(default_factory=list)
+    young_orphans: list[str] = field(default_factory=list)
+    missing: list[tuple[int, str]] = field(default_factory=list)
+    corrupted: list[tuple[int, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.orphans or self.young_orphans or self.missing or self.corrupted)
+
+
+def _references(key: str | None = None) -> list[tuple[int, str]]:
+    """Every row that points at stored bytes: material files, module files, training scans."""
+    queries = [
+        select(StoredFile.id, StoredFile.storage_key),
+        select(ModuleFile.id, ModuleFile.storage_key),
+        select(ExternalTraining.id, ExternalTraining.scan_key).where(
+            ExternalTraining.scan_key.is_not(None)
+        ),
+    ]
+    rows: list[tuple[int, str]] = []
+    for query in queries:
+        column = query.selected_columns[1]
+        if key is not None:
+            query = query.where(column == key)
+        rows.extend((int(i), str(k)) for i, k in db.session.execute(query))
+    return rows
+
+
+def check_storage(*, fix: bool = False, verify: bool = True) -> StorageReport:
+    """Objects without rows, rows without objects, checksum mismatches; ``fix`` removes
+    orphans older than an hour (younger ones may belong to an upload still committing)."""
+    store = get_store()
+    report = StorageReport()
+    referenced: dict[str, list[int]] = {}
+    for file_id, key in _references():
+        referenced.setdefault(key, []).append(file_id)
+        report.rows += 1
+    cutoff = utcnow() - ORPHAN_GRACE
+    present: set[str] = set()
+    for obj in store.iter_objects():
+        report.objects += 1
+        present.add(obj.key)
+        if obj.key in referenced:
+            continue
+        if obj.modified is not None and obj.modified > cutoff:
+            report.young_orphans.append(obj.key)
+        else:
+            report.orphans.append(obj.key)
+    for key, file_ids in referenced.items():
+        if key not in present:
+            report.missing.extend((file_id, key) for file_id in file_ids)
+        elif verify and not store.verify(key):
+            report.corrupted.extend((file_id, key) for file_id in file_ids)
+    if fix:
+        for key in report.orphans:
+            # Re-read the rows: an upload may have referenced the key since the scan.
+            still_free = (
+                db.session.execute(
+                    select(StoredFile.id).where(StoredFile.storage_key == key).limit(1)
+                ).first()
+                is None
+            )
+            if still_free:
+                store.delete(key)
+                report.removed.append(key)
+        store.purge_temp(ORPHAN_GRACE)
+    return report

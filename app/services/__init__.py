@@ -1,1 +1,0 @@
-"""Use-case functions. Each owns its transaction: it validates, writes and commits."""
