@@ -13,9 +13,10 @@ from flask.cli import with_appcontext
 from app.accounts import directory
 from app.accounts import services as accounts
 from app.accounts.models import Role
+from app.core import consistency
 from app.core.errors import ValidationError
 from app.demo import seed as demo
-from app.materials import bulk_import, consistency
+from app.materials import bulk_import
 from app.search import indexing
 from content_store import StorageError
 

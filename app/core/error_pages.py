@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import NotFound as NotFoundPage
 
+from app.core.errors import DomainError, ValidationError
+from app.core.http import safe_referrer
 from app.extensions import db
 
 
@@ -31,6 +34,24 @@ def register_error_handlers(app: Flask) -> None:
                 "Обновите страницу и отправьте форму ещё раз."
             ),
         )
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+        """A refusal no view handled itself: the one place domain errors become answers."""
+        db.session.rollback()
+        if error.status_code == 404:
+            return http_error(NotFoundPage())
+        back = safe_referrer()
+        if (
+            isinstance(error, ValidationError)
+            and request.method == "POST"
+            and back
+            and not _wants_json()
+        ):
+            # A button on a page (publish, enrol, revoke): show why on the page it came from.
+            flash(str(error), "danger")
+            return redirect(back)
+        return _render(error.status_code, _("Действие не выполнено"), str(error))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str | dict[str, str], int]:

@@ -1,8 +1,15 @@
-"""Domain errors that views turn into messages or HTTP errors."""
+"""Domain errors. Services raise them; the handlers in ``error_pages`` answer them.
+
+``status_code`` is the HTTP answer when the error reaches the handlers; a form that
+shows the message next to its field answers with ``form_status`` instead.
+"""
 
 
 class DomainError(Exception):
     """A rule of the domain refused the request; ``str(error)`` is for the user."""
+
+    status_code = 400
+    form_status = 200
 
 
 class ValidationError(DomainError):
@@ -11,9 +18,18 @@ class ValidationError(DomainError):
         self.field = field
 
 
+class StorageFailure(ValidationError):
+    """The store could not take or give the bytes; nothing was saved."""
+
+    status_code = 503
+    form_status = 503
+
+
 class NotFound(DomainError):
-    pass
+    """Missing, or hidden from this user: both answer 404, so existence is not leaked."""
+
+    status_code = 404
 
 
 class PermissionDenied(DomainError):
-    pass
+    status_code = 404

@@ -31,3 +31,15 @@ def page_arg(name: str = "page") -> int:
     except ValueError:
         return 1
     return min(max(value, 1), 10_000)
+
+
+def safe_referrer() -> str | None:
+    """The page a form was posted from, if it is on this site: where to show a refusal."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next_url(path)

@@ -18,9 +18,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import select as select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Subject, User
+from app.core import file_references
 from app.core.models import Base, UTCDateTime, utcnow
 from app.materials.models import Material
 
@@ -310,3 +312,6 @@ class Certificate(Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     course: Mapped[Course] = relationship()
     completion: Mapped[CourseCompletion] = relationship()
+
+
+file_references.register("module file", lambda: select(ModuleFile.id, ModuleFile.storage_key))

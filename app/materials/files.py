@@ -10,10 +10,9 @@ from typing import Protocol
 from flask import Response, current_app, redirect, request, send_file
 from werkzeug.http import parse_range_header
 
-from app.core.errors import NotFound
+from app.core.errors import NotFound, StorageFailure
 from app.core.storage import get_store
 from app.materials import file_types
-from app.materials.services import StorageFailure
 from content_store import ObjectNotFound, StorageError, content_disposition
 
 STREAM_CHUNK = 1024 * 1024

@@ -19,9 +19,11 @@ from sqlalchemy import (
     cast,
     literal,
 )
+from sqlalchemy import select as select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organization, Subject, User
+from app.core import file_references
 from app.core.models import Base, UTCDateTime, utcnow
 
 
@@ -241,3 +243,6 @@ class Favourite(Base):
         ForeignKey("materials.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+file_references.register("material file", lambda: select(StoredFile.id, StoredFile.storage_key))

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app import permissions
 from app.accounts.models import Organization, Subject, User
-from app.core.errors import NotFound, PermissionDenied, ValidationError
+from app.core.errors import NotFound, PermissionDenied, StorageFailure, ValidationError
 from app.core.models import utcnow
 from app.core.storage import get_store
 from app.extensions import db
@@ -37,10 +37,6 @@ from content_store import ObjectTooLarge, StorageError, StoredObject
 
 HEAD_BYTES = 64 * 1024
 MIN_YEAR, MAX_YEAR = 1950, 2100
-
-
-class StorageFailure(ValidationError):
-    """The store could not take or give the bytes; nothing was saved."""
 
 
 @dataclass

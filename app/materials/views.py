@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from app import permissions
 from app.accounts import directory
-from app.core.errors import NotFound, PermissionDenied, ValidationError
+from app.core.errors import NotFound, PermissionDenied, StorageFailure, ValidationError
 from app.core.http import page_arg
 from app.extensions import db
 from app.materials import bulk_import, catalog, collections, files, tracking
@@ -24,7 +24,6 @@ from app.materials.forms import (
 )
 from app.materials.labels import action_labels, level_labels, material_type_labels
 from app.materials.models import Collection, Material, StoredFile
-from app.materials.services import StorageFailure
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 

@@ -6,9 +6,11 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import select as select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
+from app.core import file_references
 from app.core.models import Base, UTCDateTime, utcnow
 
 
@@ -70,3 +72,8 @@ class Attestation(Base):
     category: Mapped[str] = mapped_column(String(20), default=AttestationCategory.NONE)
     granted_on: Mapped[date | None] = mapped_column(Date)
     order_number: Mapped[str] = mapped_column(String(100), default="")
+
+
+file_references.register(
+    "training scan", lambda: select(ExternalTraining.id, ExternalTraining.scan_key)
+)

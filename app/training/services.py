@@ -34,14 +34,14 @@ from app import permissions
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.core import table_files
-from app.core.errors import NotFound, PermissionDenied, ValidationError
+from app.core.errors import NotFound, PermissionDenied, StorageFailure, ValidationError
 from app.core.models import utcnow
 from app.courses.learning import local_date
 from app.extensions import db
 from app.materials import file_types
 from app.materials import services as materials
 from app.materials.files import BytesRef
-from app.materials.services import StorageFailure, Upload
+from app.materials.services import Upload
 from app.training import register
 from app.training.models import Attestation, AttestationCategory, ExternalTraining, TrainingStatus
 from app.training.teacher_card import CardTraining, TeacherCardData

@@ -18,12 +18,12 @@ from flask_login import current_user, login_required
 
 from app import permissions
 from app.accounts.models import User
-from app.core.errors import NotFound, PermissionDenied, ValidationError
+from app.core.errors import NotFound, PermissionDenied, StorageFailure, ValidationError
 from app.core.http import page_arg
 from app.core.pending_import import PendingImport
 from app.extensions import db
 from app.materials import files
-from app.materials.services import StorageFailure, Upload
+from app.materials.services import Upload
 from app.training import register, teacher_card
 from app.training import services as external_training
 from app.training.forms import AttestationForm, ImportForm, ReturnForm, TrainingForm

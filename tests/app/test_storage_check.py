@@ -13,13 +13,13 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
+from app.core import consistency
 from app.core.storage import get_store
 from app.extensions import db
-from app.materials import consistency
 from app.materials import services as materials
 from app.materials.models import StoredFile
 from content_store import FilesystemStore, Store
-from tests.factories import docx_bytes, make_material, make_user, pdf_bytes
+from tests.factories import docx_bytes, make_course, make_material, make_user, pdf_bytes
 
 TWO_HOURS = 2 * 60 * 60
 
@@ -153,6 +153,68 @@ def test_fix_spares_an_orphan_referenced_during_the_scan(methodist, monkeypatch)
     assert report.orphans == [orphan] and report.removed == []
     assert store.exists(orphan)
     assert db.session.execute(select(StoredFile.storage_key)).scalar_one() == orphan
+
+
+def _orphan_then(upload_during_scan, monkeypatch):  # type: ignore[no-untyped-def]
+    """An old orphan; the store's listing runs ``upload_during_scan`` after it is read."""
+    store = get_store()
+    content = pdf_bytes("Reused upload")
+    orphan = store.put(io.BytesIO(content), "application/octet-stream").key
+    backdate(store, orphan)
+    real_iter = store.iter_objects
+
+    def scan_then_upload() -> Iterator:  # type: ignore[type-arg]
+        yield from list(real_iter())
+        upload_during_scan(content)
+
+    monkeypatch.setattr(store, "iter_objects", scan_then_upload)
+    return store, orphan
+
+
+def test_fix_spares_an_orphan_that_a_module_file_took_during_the_scan(methodist, monkeypatch):
+    from app.courses import authoring
+    from app.courses.models import ModuleFile
+
+    course = make_course(methodist, modules=("opened",), publish=False)
+    module = course.modules[0]
+
+    def attach(content: bytes) -> None:
+        upload = materials.upload_from_bytes(content, "раздаточный материал.pdf")
+        authoring.add_module_file(module, upload, methodist)
+
+    store, orphan = _orphan_then(attach, monkeypatch)
+    report = consistency.check_storage(fix=True)
+    assert report.orphans == [orphan] and report.removed == []
+    assert store.exists(orphan)
+    assert db.session.execute(select(ModuleFile.storage_key)).scalar_one() == orphan
+
+
+def test_fix_spares_an_orphan_that_a_training_scan_took_during_the_scan(monkeypatch):
+    from datetime import date
+
+    from app.training import services as external_training
+    from app.training.models import ExternalTraining
+
+    teacher = make_user(Role.TEACHER, email="pedagog@school.ru")
+
+    def record(content: bytes) -> None:
+        data = external_training.TrainingData(
+            provider="ГАУ ДПО «Институт развития образования»",
+            programme="Формирование функциональной грамотности",
+            hours=72,
+            starts_on=date(2026, 3, 2),
+            ends_on=date(2026, 3, 20),
+            document_type="удостоверение о повышении квалификации",
+            document_number="772700012345",
+        )
+        scan = materials.upload_from_bytes(content, "удостоверение.pdf")
+        external_training.record_training(teacher, data, scan, teacher)
+
+    store, orphan = _orphan_then(record, monkeypatch)
+    report = consistency.check_storage(fix=True)
+    assert report.orphans == [orphan] and report.removed == []
+    assert store.exists(orphan)
+    assert db.session.execute(select(ExternalTraining.scan_key)).scalar_one() == orphan
 
 
 def test_fix_purges_old_upload_leftovers(runner):

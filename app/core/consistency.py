@@ -5,14 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
-
+from app.core import file_references
 from app.core.models import utcnow
 from app.core.storage import get_store
-from app.courses.models import ModuleFile
-from app.extensions import db
-from app.materials.models import StoredFile
-from app.training.models import ExternalTraining
 
 ORPHAN_GRACE = timedelta(hours=1)
 
@@ -32,31 +27,13 @@ class StorageReport:
         return not (self.orphans or self.young_orphans or self.missing or self.corrupted)
 
 
-def _references(key: str | None = None) -> list[tuple[int, str]]:
-    """Every row that points at stored bytes: material files, module files, training scans."""
-    queries = [
-        select(StoredFile.id, StoredFile.storage_key),
-        select(ModuleFile.id, ModuleFile.storage_key),
-        select(ExternalTraining.id, ExternalTraining.scan_key).where(
-            ExternalTraining.scan_key.is_not(None)
-        ),
-    ]
-    rows: list[tuple[int, str]] = []
-    for query in queries:
-        column = query.selected_columns[1]
-        if key is not None:
-            query = query.where(column == key)
-        rows.extend((int(i), str(k)) for i, k in db.session.execute(query))
-    return rows
-
-
 def check_storage(*, fix: bool = False, verify: bool = True) -> StorageReport:
     """Objects without rows, rows without objects, checksum mismatches; ``fix`` removes
     orphans older than an hour (younger ones may belong to an upload still committing)."""
     store = get_store()
     report = StorageReport()
     referenced: dict[str, list[int]] = {}
-    for file_id, key in _references():
+    for file_id, key in file_references.references():
         referenced.setdefault(key, []).append(file_id)
         report.rows += 1
     cutoff = utcnow() - ORPHAN_GRACE
@@ -77,14 +54,9 @@ def check_storage(*, fix: bool = False, verify: bool = True) -> StorageReport:
             report.corrupted.extend((file_id, key) for file_id in file_ids)
     if fix:
         for key in report.orphans:
-            # Re-read the rows: an upload may have referenced the key since the scan.
-            still_free = (
-                db.session.execute(
-                    select(StoredFile.id).where(StoredFile.storage_key == key).limit(1)
-                ).first()
-                is None
-            )
-            if still_free:
+            # Re-read every kind of reference: an upload, a module file or a training
+            # scan may have deduplicated onto these bytes since the scan.
+            if not file_references.is_referenced(key):
                 store.delete(key)
                 report.removed.append(key)
         store.purge_temp(ORPHAN_GRACE)
