@@ -130,3 +130,42 @@ def csrf_enabled(app: Flask) -> Iterator[None]:
     app.config["WTF_CSRF_ENABLED"] = True
     yield
     app.config["WTF_CSRF_ENABLED"] = False
+
+
+class QueryCounter:
+    """Counts the SQL statements a block sends (Zulip's assert_database_query_count)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.statements: list[str] = []
+
+    def _count(self, _conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
+            self.statements.append(statement)
+
+    def __call__(self, expected: int):  # type: ignore[no-untyped-def]
+        """``with queries(7): client.get(...)`` fails unless exactly 7 statements ran."""
+        from contextlib import contextmanager
+
+        from sqlalchemy import event
+
+        @contextmanager
+        def block():  # type: ignore[no-untyped-def]
+            engine = db.engine
+            self.statements = []
+            event.listen(engine, "before_cursor_execute", self._count)
+            try:
+                yield self
+            finally:
+                event.remove(engine, "before_cursor_execute", self._count)
+            listing = "\n".join(f"  {s.splitlines()[0][:160]}" for s in self.statements)
+            assert len(self.statements) == expected, (
+                f"{len(self.statements)} queries, expected {expected}:\n{listing}"
+            )
+
+        return block()
+
+
+@pytest.fixture
+def queries(app: Flask) -> QueryCounter:
+    return QueryCounter(app)
