@@ -1,6 +1,7 @@
 """Benchmark: a large file uploaded and downloaded through the site beside a plain copy.
 
-    .venv/bin/python bench/storage.py [--quick | --size-mb N] [--repeats N] [--s3]
+    .venv/bin/python bench/storage.py [--quick | --size-mb N] [--repeats N]
+                                      [--download-pairs N] [--s3]
                                       [--server gunicorn|flask] [--threads N]
                                       [--site-env NAME=VALUE ...] [--workdir DIR] [--keep]
 
@@ -47,9 +48,15 @@ What it does:
   resets and reads its VmHWM (the kernel's own peak), and its CPU time. "+idle"
   is the peak over the idle RSS measured after a warm-up upload and download
   of 1 MB (the goal's measure), "+during" the largest rise within one transfer;
-* alternates site and plain copy in every run (site first in odd runs, plain
-  first in even ones; the raw read follows them) and reports medians, then
-  checks one more download from each site against the source's SHA-256.
+* makes the baseline stable: the plain copy runs in this process, the one
+  that receives the site's downloads; every timed transfer starts after an
+  untimed ``os.sync()`` (no one pays for the previous transfer's write-back);
+  each run (a new upload) measures ``--download-pairs`` (default 7) adjacent
+  pairs of a site download and a plain copy per cache state, alternating which
+  goes first; the download ratio is the MEDIAN OF THE PAIRS' RATIOS, so a slow
+  spell of a shared machine weighs on both members of a pair instead of on one
+  side (with 3 runs of one pair each, the figure once swung from 1.49 to 0.62);
+  then one more download from each site is checked against the source's SHA-256.
 
 ``--s3`` adds the S3 store served by ``rclone serve s3`` (tests/support):
 uploads through the site and downloads in both modes of ``S3_DOWNLOAD_MODE``
@@ -60,7 +67,8 @@ variables to the sites, e.g. ``MALLOC_ARENA_MAX=2`` to try allocator settings.
 
 MB here means MiB (1 048 576 bytes); throughput is MB/s. The last line printed
 is ``key=value`` pairs: ``download_ratio`` (what ``goal_download_ratio_ok``
-checks) is the site's download over the plain copy's, warm cache;
+checks) is the site's download over the plain copy's, warm cache, the median
+over ``download_pairs`` adjacent pairs;
 ``download_ratio_vs_raw_read`` and ``download_ratio_vs_raw_http`` are over the
 ceilings.
 """
@@ -68,7 +76,6 @@ ceilings.
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
 import http.client
 import multiprocessing
@@ -772,15 +779,30 @@ class Outcome:
     downloaders: list[str]
     caches: list[str] = field(default_factory=list)
     series: dict[str, Series] = field(default_factory=dict)
+    #: "label/cache" -> plain copy seconds over site seconds, one per adjacent pair.
+    pair_ratios: dict[str, list[float]] = field(default_factory=dict)
     idle_rss: dict[str, float] = field(default_factory=dict)
     verified: dict[str, bool] = field(default_factory=dict)
 
     def get(self, name: str) -> Series:
         return self.series.setdefault(name, Series())
 
+    def download_ratio(self, label: str, cache: str) -> float:
+        """The site's download over the plain copy's: the median of the ratios of
+        adjacent pairs, so a slow spell of the machine (another process, the
+        disk flushing) weighs on both members of a pair rather than on one side."""
+        return statistics.median(self.pair_ratios[f"{label}/{cache}"])
+
+
+def settle() -> None:
+    """Untimed: write back every dirty page, so no transfer pays for the
+    previous one's writes (a 500 MB upload leaves that much to flush)."""
+    os.sync()
+
 
 class Measurement:
-    """The runs on one store. Site and plain copy alternate: site first in odd runs."""
+    """The runs on one store. Site and plain copy alternate: site first in odd
+    runs, and within a run each download pair swaps the order again."""
 
     def __init__(
         self,
@@ -792,7 +814,9 @@ class Measurement:
         sink: int,
         scratch: Scratch,
         raw: RawHttp | None = None,
+        download_pairs: int = 1,
     ) -> None:
+        self.download_pairs = download_pairs
         self.outcome = outcome
         self.plain = plain
         self.uploader = uploader
@@ -814,6 +838,7 @@ class Measurement:
             self.outcome.idle_rss[target.label] = rss_mb(target.site.worker_pid)
 
     def site_upload(self, run: int) -> None:
+        settle()
         with ProcessWatch(self.uploader.site.worker_pid) as watch:
             seconds, self.file_id = self.uploader.client.upload(
                 self.source, f"Бенчмарк хранилища, прогон {run + 1}"
@@ -821,10 +846,12 @@ class Measurement:
         self.outcome.get("upload/site").add(seconds, watch.reading)
 
     def plain_upload(self, run: int) -> None:
+        settle()
         self.outcome.get("upload/plain").add(self.plain.upload(self.source))
 
-    def site_download(self, run: int, cache: str) -> None:
+    def site_download(self, cache: str) -> dict[str, float]:
         """Through each site into a new file on the store's filesystem, fsync-ed."""
+        timed: dict[str, float] = {}
         for target in self.downloaders:
             self._prepare(cache)
             with self.scratch.new_file() as fd, ProcessWatch(target.site.worker_pid) as watch:
@@ -833,14 +860,29 @@ class Measurement:
                 )
             self._check(target.label, count)
             self.outcome.get(f"download/{target.label}/{cache}").add(seconds, watch.reading)
+            timed[target.label] = seconds
+        return timed
 
-    def plain_download(self, run: int, cache: str) -> None:
-        """The baseline: the stored object copied into a new file beside them, fsync-ed."""
+    def plain_download(self, cache: str) -> float:
+        """The baseline: the stored object copied into a new file beside them, fsync-ed,
+        by this process, the one that receives the site's downloads."""
         self._prepare(cache)
         with self.scratch.new_file() as fd:
             seconds, count = self.plain.download(self.sha256, fd, sync=True)
         self._check("plain copy", count)
         self.outcome.get(f"download/copy/{cache}").add(seconds)
+        return seconds
+
+    def download_pair(self, cache: str, site_first: bool) -> None:
+        """One site download (per site) next to one plain copy, and their ratios."""
+        if site_first:
+            site = self.site_download(cache)
+            plain = self.plain_download(cache)
+        else:
+            plain = self.plain_download(cache)
+            site = self.site_download(cache)
+        for label, seconds in site.items():
+            self.outcome.pair_ratios.setdefault(f"{label}/{cache}", []).append(plain / seconds)
 
     def raw_read(self, cache: str) -> None:
         """A ceiling: the stored object read into /dev/null, nothing written."""
@@ -852,6 +894,7 @@ class Measurement:
     def raw_http(self) -> None:
         """A ceiling: the bare HTTP server, its download written like the site's."""
         assert self.raw is not None
+        settle()
         with self.scratch.new_file() as fd:
             seconds, count = Client(self.raw.port).download(
                 f"/{object_key(self.sha256)}", fd, sync=True
@@ -860,6 +903,7 @@ class Measurement:
         self.outcome.get("download/raw-http/warm").add(seconds)
 
     def _prepare(self, cache: str) -> None:
+        settle()
         path = self.plain.object_path(self.sha256)
         if cache == "cold" and path is not None:
             evict(path)
@@ -875,11 +919,8 @@ class Measurement:
         cold = self.plain.object_path(self.sha256) is not None
         self.outcome.caches = ["warm", "cold"] if cold else ["warm"]
         for cache in self.outcome.caches:
-            self._pair(
-                run,
-                functools.partial(self.site_download, cache=cache),
-                functools.partial(self.plain_download, cache=cache),
-            )
+            for pair in range(self.download_pairs):
+                self.download_pair(cache, site_first=(run + pair) % 2 == 0)
             self.raw_read(cache)
             if cache == "warm" and self.raw is not None:
                 self.raw_http()
@@ -911,10 +952,13 @@ def measure_store(
     repeats: int,
     scratch: Scratch,
     raw: RawHttp | None = None,
+    download_pairs: int = 1,
 ) -> Outcome:
     sink = os.open(os.devnull, os.O_WRONLY)
     try:
-        measurement = Measurement(outcome, plain, uploader, downloaders, source, sink, scratch, raw)
+        measurement = Measurement(
+            outcome, plain, uploader, downloaders, source, sink, scratch, raw, download_pairs
+        )
         measurement.warm_up(warmup)
         for run in range(repeats):
             measurement.run(run, repeats)
@@ -928,13 +972,17 @@ def measure_store(
 
 
 def _row(
-    name: str, site: Series, plain: Series, size: int, idle: float
+    name: str, site: Series, plain: Series, size: int, idle: float, ratio: float | None = None
 ) -> tuple[str, float, float, float]:
-    """Print one table row; (name, site MB/s, plain MB/s, growth over idle MB)."""
+    """Print one table row; (name, site MB/s, plain MB/s, growth over idle MB).
+
+    ``ratio`` (downloads: the median over adjacent pairs) replaces the ratio of
+    the two medians."""
     site_mbps, plain_mbps = site.mbps(size), plain.mbps(size)
+    ratio = site_mbps / plain_mbps if ratio is None else ratio
     growth = site.peak_mb() - idle
     print(
-        f"{name:<32}{site_mbps:>9.1f}{plain_mbps:>9.1f}{site_mbps / plain_mbps:>7.2f}"
+        f"{name:<32}{site_mbps:>9.1f}{plain_mbps:>9.1f}{ratio:>7.2f}"
         f"{site.cpu_s():>7.2f}{idle:>7.1f}{site.peak_mb():>7.1f}{growth:>+8.1f}"
         f"{site.growth_during_mb():>+8.1f}"
     )
@@ -979,14 +1027,21 @@ def report(outcome: Outcome) -> dict[str, object]:
         for cache in outcome.caches:
             series = outcome.get(f"download/{label}/{cache}")
             name = "download" + ("" if single else f" ({label})") + f", {cache} cache"
+            ratio = outcome.download_ratio(label, cache)
             _, site, plain, growth = _row(
-                name, series, outcome.get(f"download/copy/{cache}"), size, outcome.idle_rss[label]
+                name,
+                series,
+                outcome.get(f"download/copy/{cache}"),
+                size,
+                outcome.idle_rss[label],
+                ratio,
             )
             figures.update(
                 {
                     f"{base(label, cache)}_site_mbps": round(site, 1),
                     f"{base(label, cache)}_plain_mbps": round(plain, 1),
-                    f"{base(label, cache)}_ratio": round(site / plain, 3),
+                    f"{base(label, cache)}_ratio": round(ratio, 3),
+                    f"{base(label, cache)}_pairs": len(outcome.pair_ratios[f"{label}/{cache}"]),
                     f"cpu_{base(label, cache)}_s": round(series.cpu_s(), 2),
                     f"rss_growth_{base(label, cache)}_mb": round(growth, 1),
                 }
@@ -1020,9 +1075,16 @@ def report(outcome: Outcome) -> dict[str, object]:
         figures["download_raw_http_mbps"] = round(raw, 1)
         for label, share in shares.items():
             figures[f"{base(label, 'warm')}_ratio_vs_raw_http"] = round(share, 3)
-    print("seconds per run (runs alternate: site first, then plain first):")
+    print("seconds per transfer, in order (site and plain copy alternate which goes first):")
     for name, series in outcome.series.items():
         print(f"  {name:<30} " + " ".join(f"{value:.3f}" for value in series.seconds))
+    print("download ratio of each adjacent pair (plain copy seconds / site seconds):")
+    for key, ratios in outcome.pair_ratios.items():
+        quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+        print(
+            f"  {key:<30} median {statistics.median(ratios):.3f}, quartiles "
+            f"{quartiles[0]:.3f}..{quartiles[2]:.3f}, range {min(ratios):.3f}..{max(ratios):.3f}"
+        )
     for label in outcome.downloaders:
         figures["sha256_ok" + ("" if single else f"_{label}")] = outcome.verified.get(label, False)
     return figures
@@ -1133,6 +1195,7 @@ def run_filesystem(args: argparse.Namespace, workdir: Path, source: Path, warmup
             args.repeats,
             Scratch(instance / "copies", storage),
             raw,
+            args.download_pairs,
         )
     finally:
         raw.stop()
@@ -1177,7 +1240,15 @@ def run_s3(args: argparse.Namespace, workdir: Path, source: Path, warmup: Path) 
         )
         scratch = Scratch(instance / "copies", server.data_dir)
         return measure_store(
-            outcome, plain, targets[0], targets, source, warmup, args.repeats, scratch
+            outcome,
+            plain,
+            targets[0],
+            targets,
+            source,
+            warmup,
+            args.repeats,
+            scratch,
+            download_pairs=args.download_pairs,
         )
     finally:
         for site in sites:
@@ -1190,7 +1261,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="a 64 MB file")
     size.add_argument("--size-mb", type=int, default=500, help="file size in MB (default 500)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs, each with a new upload (default 3)"
+    )
+    parser.add_argument(
+        "--download-pairs",
+        type=int,
+        default=7,
+        help="site download + plain copy pairs per run and cache state (default 7)",
+    )
     parser.add_argument("--s3", action="store_true", help="also measure the S3 store (rclone)")
     parser.add_argument("--server", choices=("gunicorn", "flask"), default="gunicorn")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn worker threads")
@@ -1206,8 +1285,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.size_mb = 64
-    if args.size_mb < 2 or args.repeats < 1:
-        parser.error("--size-mb must be at least 2 and --repeats at least 1")
+    if args.size_mb < 2 or args.repeats < 1 or args.download_pairs < 1:
+        parser.error("--size-mb must be at least 2, --repeats and --download-pairs at least 1")
     if any("=" not in item for item in args.site_env):
         parser.error("--site-env takes NAME=VALUE")
     return args

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+import snowballstemmer
 from whoosh.analysis import Analyzer, Token
 from whoosh.lang.porter2 import stem as porter_stem
 
@@ -61,8 +62,14 @@ STOP_WORDS = RUSSIAN_STOP_WORDS | ENGLISH_STOP_WORDS
 #: How many distinct surface words keep their lemma cached per process.
 LEMMA_CACHE_SIZE = 100_000
 
+#: Marks a Snowball stem among the index terms. A stem is a truncated word
+#: ("медиатек"); the mark keeps it from ever equalling a real lemma, and from
+#: surfacing in prefix completion or "did you mean", which read plain words.
+STEM_MARK = "~"
+
 _morph: Any = None
 _morph_lock = threading.Lock()
+_stemmers = threading.local()
 
 
 def _morph_analyzer() -> Any:
@@ -75,6 +82,18 @@ def _morph_analyzer() -> Any:
 
                 _morph = pymorphy3.MorphAnalyzer()
     return _morph
+
+
+def _russian_stem(word: str) -> str:
+    # Snowball stemmers keep state between calls: one per thread.
+    stemmer = getattr(_stemmers, "russian", None)
+    if stemmer is None:
+        stemmer = _stemmers.russian = snowballstemmer.stemmer("russian")
+    return STEM_MARK + stemmer.stemWord(word)
+
+
+def is_stem(term: str) -> bool:
+    return term.startswith(STEM_MARK)
 
 
 def normalize_word(raw: str) -> str | None:
@@ -105,18 +124,29 @@ def lemmas(word: str) -> tuple[str, ...]:
     index and query use this set, so two forms match when they share a reading;
     marginal readings ("стали" as сталь, 0.01) stay out to keep false matches
     rare. English words take the Porter2 stem; numbers stay as they are.
+
+    A word outside pymorphy3's dictionary gets predicted lemmas, and the
+    prediction differs between forms of one word: "медиатек" is guessed as
+    "медиатечь", "медиатека" as itself. Such a word also gets its Snowball
+    stem (marked with STEM_MARK), the same for all its forms; dictionary
+    words do not, so their matching stays exact.
     """
     if _CYRILLIC_RE.search(word):
         if _LATIN_RE.search(word) or not word.isalpha():
             return (word,)
         found: list[str] = []
+        known = False
         for rank, parse in enumerate(_morph_analyzer().parse(word)):
+            known = known or parse.is_known
             if rank and parse.score < ALTERNATIVE_LEMMA_SCORE:
                 continue
             normal = parse.normal_form.replace("ё", "е")
             if normal not in found:
                 found.append(normal)
-        return tuple(found[:MAX_LEMMAS]) or (word,)
+        terms = found[:MAX_LEMMAS] or [word]
+        if not known:
+            terms.append(_russian_stem(word))
+        return tuple(terms)
     if _DIGIT_ONLY_RE.fullmatch(word) or not word.isascii():
         return (word,)
     return (porter_stem(word),)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from search_index.analysis import WORD_RE, surface_forms, surface_terms
+from search_index.analysis import STEM_MARK, WORD_RE, is_stem, surface_forms, surface_terms
 
 SNIPPET_CHARS = 240
 #: Stop looking for matches after this many characters of one text.
@@ -21,10 +21,14 @@ SCAN_CHARS = 60_000
 
 
 def _candidates(terms: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
-    """Word forms that may carry the terms, and prefixes for stemmed English."""
+    """Word forms that may carry the terms, and prefixes for stemmed words
+    (English, and Russian words outside the dictionary)."""
     forms: set[str] = set()
     prefixes: list[str] = []
     for term in terms:
+        if is_stem(term):
+            prefixes.append(term.removeprefix(STEM_MARK))
+            continue
         forms.update(surface_forms(term))
         if term.isascii() and term.isalpha():
             prefixes.append(term)
@@ -40,7 +44,7 @@ def _matches(text: str, terms: frozenset[str], limit: int) -> list[tuple[int, in
         word = match.group().lower()
         if word not in forms:
             folded = word.replace("ё", "е")
-            if folded not in forms and not (prefixes and word.startswith(prefixes)):
+            if folded not in forms and not (prefixes and folded.startswith(prefixes)):
                 continue
         # Only candidates are analysed: the form may belong to another lemma.
         hit = terms.intersection(surface_terms(match.group()))

@@ -19,8 +19,9 @@ import re
 import struct
 import unicodedata
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
+
+import olefile
 
 __all__ = [
     "HEAD_SIZE",
@@ -401,121 +402,29 @@ _OLE_ROOT_STREAMS = {
     "book": "xls",  # Excel 5/95
     "powerpoint document": "ppt",
 }
-_MAXREGSECT = 0xFFFFFFFA
-_ENDOFCHAIN = 0xFFFFFFFE
-_NOSTREAM = 0xFFFFFFFF
-_MAX_SECTORS_WALKED = 50_000
 
 
 def _ole_root_names(head: bytes, path: str | None) -> tuple[set[str], bool]:
     """Lower-cased names of the entries at the root of a compound file.
 
-    Returns the names found and whether the whole directory could be read. Only the
+    Returns the names found and whether the directory could be read. Only the
     root matters: an embedded Word document inside a workbook lives deeper down.
+    The directory is read by olefile, from the file when it is on disk, else
+    from the head (all of a small file; a cut one usually fails to parse and
+    the name decides).
     """
     try:
         with contextlib.ExitStack() as stack:
-            stream = stack.enter_context(open(path, "rb")) if path else None
-
-            def read(offset: int, size: int) -> bytes | None:
-                if offset + size <= len(head):
-                    return head[offset : offset + size]
-                if stream is None:
-                    return None
-                stream.seek(offset)
-                data = stream.read(size)
-                return data if len(data) == size else None
-
-            return _walk_ole_directory(read)
-    except (OSError, struct.error):
+            source = stack.enter_context(open(path, "rb")) if path else io.BytesIO(head)
+            # A structure olefile finds incorrect (a cut sector, a bad chain)
+            # fails the parse instead of yielding part of a directory.
+            ole = stack.enter_context(
+                olefile.OleFileIO(source, raise_defects=olefile.DEFECT_INCORRECT)
+            )
+            # A forged name length leaves the field's NUL padding in the name.
+            return {kid.name.split("\x00", 1)[0].lower() for kid in ole.root.kids}, True
+    except Exception:  # a hostile or cut file may break the parser in any way
         return set(), False
-
-
-def _walk_ole_directory(read: Callable[[int, int], bytes | None]) -> tuple[set[str], bool]:
-    header = read(0, 512)
-    if header is None or header[0x1C:0x1E] != b"\xfe\xff":
-        return set(), False
-    shift = struct.unpack_from("<H", header, 0x1E)[0]
-    if shift not in (9, 12):
-        return set(), False
-    sector_size = 1 << shift
-    per_sector = sector_size // 4
-    fat_count, dir_start = struct.unpack_from("<II", header, 0x2C)
-    difat_start, difat_count = struct.unpack_from("<II", header, 0x44)
-    fat_sectors = list(struct.unpack_from("<109I", header, 0x4C))
-    sector = difat_start
-    for _ in range(min(difat_count, _MAX_SECTORS_WALKED)):
-        if sector > _MAXREGSECT:
-            break
-        data = read((sector + 1) * sector_size, sector_size)
-        if data is None:
-            break
-        entries = struct.unpack(f"<{per_sector}I", data)
-        fat_sectors.extend(entries[:-1])
-        sector = entries[-1]
-    fat_sectors = fat_sectors[: min(fat_count, len(fat_sectors))]
-    fat_cache: dict[int, tuple[int, ...]] = {}
-
-    def next_sector(current: int) -> int | None:
-        index = current // per_sector
-        if index >= len(fat_sectors) or fat_sectors[index] > _MAXREGSECT:
-            return None
-        if index not in fat_cache:
-            data = read((fat_sectors[index] + 1) * sector_size, sector_size)
-            if data is None:
-                return None
-            fat_cache[index] = struct.unpack(f"<{per_sector}I", data)
-        return fat_cache[index][current % per_sector]
-
-    # Directory entries: name (UTF-16LE, 64 bytes), name size, type, colour,
-    # left sibling, right sibling, child.
-    entries: dict[int, tuple[str, int, int, int, int]] = {}
-    complete = False
-    sector = dir_start
-    seen: set[int] = set()
-    while len(seen) < _MAX_SECTORS_WALKED:
-        if sector == _ENDOFCHAIN:
-            complete = True
-            break
-        if sector > _MAXREGSECT or sector in seen:
-            break
-        seen.add(sector)
-        data = read((sector + 1) * sector_size, sector_size)
-        if data is None:
-            break
-        base = (len(seen) - 1) * (sector_size // 128)
-        for i in range(sector_size // 128):
-            raw = data[i * 128 : (i + 1) * 128]
-            name_size = struct.unpack_from("<H", raw, 64)[0]
-            entry_type = raw[66]
-            left, right, child = struct.unpack_from("<III", raw, 68)
-            name = raw[: max(0, min(name_size, 64) - 2)].decode("utf-16-le", errors="replace")
-            entries[base + i] = (name.lower(), entry_type, left, right, child)
-        next_one = next_sector(sector)
-        if next_one is None:
-            break
-        sector = next_one
-
-    root = entries.get(0)
-    if root is None or root[1] != 5:  # 5: the root storage
-        return set(), False
-    names: set[str] = set()
-    pending = [root[4]]
-    visited: set[int] = set()
-    while pending:
-        index = pending.pop()
-        if index == _NOSTREAM or index in visited:
-            continue
-        visited.add(index)
-        entry = entries.get(index)
-        if entry is None:
-            complete = False
-            continue
-        name, entry_type, left, right, _child = entry
-        if entry_type in (1, 2):  # storage, stream
-            names.add(name)
-        pending.extend((left, right))
-    return names, complete
 
 
 def _ole_kind(head: bytes, path: str | None, name: str, expected: FileKind) -> FileKind:

@@ -103,7 +103,41 @@ def init_app(app: Flask) -> None:
 
 
 def get_index() -> SearchIndex:
-    return current_app.extensions["search_index"]  # type: ignore[no-any-return]
+    """The search index; created empty on first use on a fresh install."""
+    index: SearchIndex = current_app.extensions["search_index"]
+    if index.current_generation() is None:
+        _create_if_nothing_is_lost(index)
+    return index
+
+
+def _create_if_nothing_is_lost(index: SearchIndex) -> None:
+    """Create the empty index unless it once held materials.
+
+    Until a material has been indexed, every material still has its task in
+    the outbox, so an empty index plus the worker gives the whole index: a
+    fresh install is healthy after ``db upgrade``. An index that held
+    materials and then vanished stays missing: search answers from the
+    database and /healthz says so until ``flask reindex``, rather than
+    serving an index that silently lacks them.
+    """
+    try:
+        # Its own connection: a failure must not roll back the caller's session.
+        with db.engine.connect() as connection:
+            indexed = connection.execute(
+                select(Material.id).where(Material.indexed_at.is_not(None)).limit(1)
+            ).first()
+    except Exception:
+        log.warning("cannot tell whether the missing search index held data", exc_info=True)
+        return
+    if indexed is None:
+        index.create()
+        log.info("created an empty search index in %s", index.index_dir)
+    elif index.index_dir not in _reported_missing:
+        _reported_missing.add(index.index_dir)  # once per process, not per search
+        log.warning("the search index is missing: run flask --app wsgi reindex")
+
+
+_reported_missing: set[str] = set()
 
 
 def check() -> None:
@@ -407,6 +441,11 @@ def reindex(holder: str | None = None) -> int:
 
 def run_worker(app: Flask, stop: threading.Event, idle_seconds: float = 1.0) -> None:
     holder = worker_id()
+    with app.app_context():
+        try:
+            get_index()  # a fresh install gets its empty index before the first task
+        except Exception:
+            log.exception("could not open the search index")
     while not stop.is_set():
         done = 0
         try:

@@ -86,11 +86,21 @@ def upgrade():
         )
 
     # ### end Alembic commands ###
-    # Everything already in the bank must reach the new index.
-    op.execute(
-        "INSERT INTO index_tasks (doc_id, created_at, attempts, available_at, last_error) "
-        "SELECT 'material:' || id, CURRENT_TIMESTAMP, 0, CURRENT_TIMESTAMP, '' FROM materials"
-    )
+    # Everything already in the bank must reach the new index. The columns
+    # hold naive UTC; PostgreSQL's CURRENT_TIMESTAMP cast to a plain
+    # timestamp gives the session's local time (3 hours ahead in Moscow).
+    if op.get_context().dialect.name == "postgresql":
+        op.execute(
+            "INSERT INTO index_tasks (doc_id, created_at, attempts, available_at, last_error) "
+            "SELECT 'material:' || id, CURRENT_TIMESTAMP AT TIME ZONE 'UTC', 0, "
+            "CURRENT_TIMESTAMP AT TIME ZONE 'UTC', '' FROM materials"
+        )
+    else:
+        # SQLite's datetime('now') is UTC unless asked for 'localtime'.
+        op.execute(
+            "INSERT INTO index_tasks (doc_id, created_at, attempts, available_at, last_error) "
+            "SELECT 'material:' || id, datetime('now'), 0, datetime('now'), '' FROM materials"
+        )
 
 
 def downgrade():

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from typing import Any
 
 from search_index.extract.common import (
@@ -81,6 +82,7 @@ def _parse_output(returncode: int, stdout: bytes) -> ExtractionResult:
 def extract_text(path: str, kind: str, limits: ExtractionLimits | None = None) -> ExtractionResult:
     """Extract the text of ``path`` as format ``kind`` (a file extension such as
     ``"pdf"``); the result's ``reason`` is a short Russian message."""
+    started = time.monotonic()
     limits = limits or ExtractionLimits()
     kind = (kind or "").lower().lstrip(".")
     if kind not in SUPPORTED_KINDS:
@@ -94,8 +96,15 @@ def extract_text(path: str, kind: str, limits: ExtractionLimits | None = None) -
     if info.st_size > limits.max_file_bytes:
         return _failed(FILE_TOO_BIG)
 
+    # CLOCK_MONOTONIC is one clock for the whole machine: the child measures
+    # its budget from this moment, not from the end of its own slow start.
     request = json.dumps(
-        {"path": os.path.abspath(path), "kind": kind, "limits": limits.to_dict()}
+        {
+            "path": os.path.abspath(path),
+            "kind": kind,
+            "limits": limits.to_dict(),
+            "started": started,
+        }
     ).encode("utf-8")
     try:
         proc = subprocess.Popen(

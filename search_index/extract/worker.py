@@ -61,12 +61,21 @@ def apply_limits(limits: ExtractionLimits) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
 
 
-def run(path: str, kind: str, limits: ExtractionLimits) -> ExtractionResult:
+def run(
+    path: str, kind: str, limits: ExtractionLimits, started: float | None = None
+) -> ExtractionResult:
+    """Extract ``path``; ``started`` is when the parent's wall clock began
+    (``time.monotonic()`` in the parent), so a start slowed down by a loaded
+    machine still leaves time to report the text found before the parent's
+    wall limit kills this process."""
     module_name = MODULES.get(kind)
     if module_name is None:
         return ExtractionResult("", "failed", UNSUPPORTED)
-    budget = min(limits.wall_seconds, limits.cpu_seconds) * TIME_BUDGET
-    sink = TextSink(limits.max_chars, deadline=time.monotonic() + budget)
+    now = time.monotonic()
+    deadline = now + min(limits.wall_seconds, limits.cpu_seconds) * TIME_BUDGET
+    if started is not None and started <= now:
+        deadline = min(deadline, started + limits.wall_seconds * TIME_BUDGET)
+    sink = TextSink(limits.max_chars, deadline=deadline)
     partial: str | None
     try:
         module: Any = importlib.import_module(f"search_index.extract.{module_name}")
@@ -100,7 +109,9 @@ def main() -> int:
     limits = ExtractionLimits.from_dict(request["limits"])
     apply_limits(limits)
     try:
-        result = run(request["path"], request["kind"], limits)
+        started = request.get("started")
+        started = float(started) if isinstance(started, int | float) else None
+        result = run(request["path"], request["kind"], limits, started)
     except MemoryError:
         result = ExtractionResult("", "failed", MEMORY)
     payload = {"text": result.text, "status": result.status, "reason": result.reason}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import io
 import struct
+import time
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -682,3 +683,49 @@ def test_safe_filename_is_idempotent() -> None:
 def test_safe_filename_rejects_a_nonsense_limit() -> None:
     with pytest.raises(ValueError):
         safe_filename("x.pdf", max_length=0)
+
+
+def _entry_offset(index: int, shift: int = 9) -> int:
+    # make_cfb: header sector, FAT sector, then the directory from sector 1.
+    size = 1 << shift
+    return size * 2 + index * 128
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "sibling_loop",
+        "child_is_root",
+        "huge_fat_count",
+        "difat_loop",
+        "entry_name_overflows",
+        "cut_in_the_directory",
+    ],
+)
+def test_hostile_compound_files_fall_back_to_the_name(damage: str, tmp_path: Path) -> None:
+    data = bytearray(make_cfb(WORD_CFB))
+    if damage == "sibling_loop":  # the last root entry's right sibling is the first one
+        struct.pack_into("<I", data, _entry_offset(3) + 72, 1)
+    elif damage == "child_is_root":  # a storage inside itself: an endless tree
+        struct.pack_into("<I", data, _entry_offset(1) + 76, 0)
+        data[_entry_offset(1) + 66] = 1
+    elif damage == "huge_fat_count":
+        struct.pack_into("<I", data, 0x2C, 0x7FFFFFFF)
+    elif damage == "difat_loop":  # the DIFAT chain points back to its own sector
+        struct.pack_into("<II", data, 0x44, 1, 0x7FFFFFFF)
+    elif damage == "entry_name_overflows":  # a name length past its 64-byte field
+        struct.pack_into("<H", data, _entry_offset(2) + 64, 0xFFFF)
+    elif damage == "cut_in_the_directory":
+        data = data[: _entry_offset(2)]
+    started = time.monotonic()
+    for path in (None, tmp_path):
+        kind = detect_kind(bytes(data), "Приказ.doc", path=str(write(path, data)) if path else None)
+        assert kind is KINDS["doc"], damage
+    assert time.monotonic() - started < 5
+
+
+def test_a_compound_file_with_a_thousand_root_entries_is_read(tmp_path: Path) -> None:
+    tree: dict[str, list[str] | None] = {f"Stream{i}": None for i in range(40)}
+    tree["PowerPoint Document"] = None
+    data = make_cfb(tree, shift=12)
+    assert detect(data, "Доклад.doc", tmp_path) is KINDS["ppt"]

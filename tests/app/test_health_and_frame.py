@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from unittest.mock import ANY
 
 from app.core import health
 from tests.factories import login, make_user
@@ -25,7 +26,37 @@ def test_healthz_names_the_failing_part(client, monkeypatch):
     assert response.status_code == 503
     body = response.get_json()
     assert body["failing"] == ["database"]
-    assert "connection refused" in body["checks"]["database"]["error"]
+    assert body["checks"]["database"]["ok"] is False
+    assert body["checks"]["database"]["error"] == "unavailable"
+    assert "connection refused" not in response.get_data(as_text=True)
+
+
+def test_healthz_does_not_reveal_the_database_address(tmp_path, caplog):
+    from app import create_app
+    from config import TestConfig
+
+    url = "postgresql+psycopg://dbadmin:S3cretPass@db-host.invalid:5432/platform?connect_timeout=2"
+    fresh = create_app(
+        TestConfig(instance_path=tmp_path), SQLALCHEMY_DATABASE_URI=url, INDEX_WORKER_THREAD=False
+    )
+    with fresh.app_context():
+        response = fresh.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "status": "unavailable",
+        "failing": ["database", "index"],
+        "checks": {
+            "database": {"ok": False, "error": "unavailable", "ms": ANY},
+            "storage": {"ok": True, "ms": ANY},
+            "index": {"ok": False, "error": "unavailable", "ms": ANY},
+        },
+    }
+    answer = response.get_data(as_text=True)
+    for secret in ("dbadmin", "S3cretPass", "db-host", "5432", "platform", "psycopg"):
+        assert secret not in answer
+    # The operator still finds the cause in the log.
+    assert "health check 'database' failed" in caplog.text
+    assert "db-host.invalid" in caplog.text
 
 
 def test_404_page_is_russian(client):

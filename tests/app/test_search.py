@@ -321,3 +321,27 @@ def test_hostile_file_keeps_its_material_with_a_reason(people):
     assert material.status == MaterialStatus.PUBLISHED
     assert material.index_state == IndexState.INDEXED
     assert [h.id for h in get_index().search(_request("подозрительный")).hits] == [material.doc_id]
+
+
+def test_a_fresh_install_is_healthy_without_reindex(client):
+    index = get_index()
+    shutil.rmtree(index.index_dir)  # as after `db upgrade`: no index folder yet
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["checks"]["index"]["ok"] is True
+    assert index.exists() and index.doc_count() == 0
+
+
+def test_a_fresh_install_searches_and_indexes_without_reindex(people, client):
+    index = get_index()
+    shutil.rmtree(index.index_dir)
+    login(client, people["teacher"])
+    html = client.get("/search", query_string={"q": "речь"}).get_data(as_text=True)
+    assert "упрощённом режиме" not in html
+    assert index.exists()
+    shutil.rmtree(index.index_dir)
+    # The first material reaches the worker before anyone searched.
+    make_material(people["methodist"], title="Развитие речи дошкольников")
+    assert indexing.drain() == 1
+    assert index.exists()
+    assert titles(client, "речь") == ["Развитие речи дошкольников"]
