@@ -1,4 +1,8 @@
-"""Authoring courses: the course, its modules, linked materials, files and tests."""
+"""Authoring courses: the course, its modules, linked materials, files and tests.
+
+Each action is one unit of work and checks ``permissions.can_edit_course`` (or
+``can_create_course``) first; a refused action changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ from sqlalchemy import func, select
 from app import permissions
 from app.accounts.models import Subject, User
 from app.core import rich_text
-from app.core.errors import NotFound, PermissionDenied, ValidationError
+from app.core.errors import NotFound, ValidationError
 from app.core.models import utcnow
+from app.core.unit_of_work import check, unit_of_work
 from app.courses.models import (
     AnswerOption,
     Course,
@@ -79,8 +84,7 @@ def _require_author(user: User, course: Course | None = None) -> None:
         if course is None
         else permissions.can_edit_course(user, course)
     )
-    if not allowed:
-        raise PermissionDenied(_("Недостаточно прав для работы с курсом."))
+    check(allowed, _("Недостаточно прав для работы с курсом."))
 
 
 def _check_dates(data: CourseData) -> None:
@@ -144,19 +148,19 @@ def _apply_course(course: Course, data: CourseData, actor: User) -> None:
     course.authors = authors or ([actor] if permissions.is_course_staff(actor) else [])
 
 
+@unit_of_work()
 def create_course(data: CourseData, actor: User) -> Course:
     _require_author(actor)
     course = Course(created_by_id=actor.id, status=CourseStatus.DRAFT)
     _apply_course(course, data, actor)
     db.session.add(course)
-    db.session.commit()
     return course
 
 
+@unit_of_work()
 def update_course(course: Course, data: CourseData, actor: User) -> Course:
     _require_author(actor, course)
     _apply_course(course, data, actor)
-    db.session.commit()
     return course
 
 
@@ -178,6 +182,7 @@ def publication_problems(course: Course) -> list[str]:
     return problems
 
 
+@unit_of_work()
 def set_status(course: Course, status: str, actor: User) -> Course:
     _require_author(actor, course)
     if status not in set(CourseStatus):
@@ -202,10 +207,10 @@ def set_status(course: Course, status: str, actor: User) -> Course:
                 )
             )
     course.status = status
-    db.session.commit()
     return course
 
 
+@unit_of_work()
 def copy_course(course: Course, actor: User, title: str | None = None) -> Course:
     """A new draft with the same modules, materials, files and questions: to run it again."""
     _require_author(actor)
@@ -264,7 +269,6 @@ def copy_course(course: Course, actor: User, title: str | None = None) -> Course
             )
         copy.modules.append(new)
     db.session.add(copy)
-    db.session.commit()
     return copy
 
 
@@ -308,6 +312,7 @@ def _apply_module(module: Module, data: ModuleData) -> None:
     module.materials = linked
 
 
+@unit_of_work()
 def add_module(course: Course, data: ModuleData, actor: User) -> Module:
     _require_author(actor, course)
     module = Module(course_id=course.id)  # not course=: that would autoflush a half-made row
@@ -317,18 +322,20 @@ def add_module(course: Course, data: ModuleData, actor: User) -> Module:
     ).scalar()
     module.position = (last or 0) + 1
     db.session.add(module)
-    db.session.commit()
+    db.session.flush()
+    # The course's module list was loaded before the new row existed.
     db.session.expire(course, ["modules"])
     return module
 
 
+@unit_of_work()
 def update_module(module: Module, data: ModuleData, actor: User) -> Module:
     _require_author(actor, module.course)
     _apply_module(module, data)
-    db.session.commit()
     return module
 
 
+@unit_of_work()
 def delete_module(module: Module, actor: User) -> None:
     course = module.course
     _require_author(actor, course)
@@ -338,9 +345,9 @@ def delete_module(module: Module, actor: User) -> None:
     db.session.flush()
     for position, remaining in enumerate(sorted(course.modules, key=lambda m: m.position), 1):
         remaining.position = position
-    db.session.commit()
 
 
+@unit_of_work()
 def move_module(module: Module, direction: int, actor: User) -> None:
     course = module.course
     _require_author(actor, course)
@@ -351,9 +358,9 @@ def move_module(module: Module, direction: int, actor: User) -> None:
         ordered[index], ordered[target] = ordered[target], ordered[index]
         for position, item in enumerate(ordered, 1):
             item.position = position
-        db.session.commit()
 
 
+@unit_of_work()
 def add_module_file(module: Module, upload: materials_service.Upload, actor: User) -> ModuleFile:
     _require_author(actor, module.course)
     (stored,) = materials_service.store_uploads([upload])
@@ -367,18 +374,18 @@ def add_module_file(module: Module, upload: materials_service.Upload, actor: Use
         original_name=stored.name,
     )
     db.session.add(row)
-    db.session.commit()
     return row
 
 
+@unit_of_work()
 def remove_module_file(module: Module, file: ModuleFile, actor: User) -> None:
     _require_author(actor, module.course)
     if file.module_id != module.id:
         raise NotFound()
     db.session.delete(file)
-    db.session.commit()
 
 
+@unit_of_work()
 def add_question(module: Module, data: QuestionData, actor: User) -> Question:
     _require_author(actor, module.course)
     text = (data.text or "").strip()[:5000]
@@ -404,27 +411,12 @@ def add_question(module: Module, data: QuestionData, actor: User) -> Question:
         ],
     )
     db.session.add(question)
-    db.session.commit()
     return question
 
 
+@unit_of_work()
 def delete_question(module: Module, question: Question, actor: User) -> None:
     _require_author(actor, module.course)
     if question.module_id != module.id:
         raise NotFound()
     db.session.delete(question)
-    db.session.commit()
-
-
-def get_course(course_id: int, user: User) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None or not permissions.can_view_course(user, course):
-        raise NotFound()
-    return course
-
-
-def get_module(course: Course, module_id: int) -> Module:
-    module = db.session.get(Module, module_id)
-    if module is None or module.course_id != course.id:
-        raise NotFound()
-    return module

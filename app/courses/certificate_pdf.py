@@ -20,6 +20,8 @@ from functools import partial
 
 import segno
 import ttf_opensans
+from babel import Locale
+from babel.dates import format_date
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
@@ -27,20 +29,15 @@ QUALIFICATION = "qualification"
 PARTICIPATION = "participation"
 DOCUMENT_TYPES = (QUALIFICATION, PARTICIPATION)
 
-MONTHS_GENITIVE = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
+# The document is printed in Russian whatever the visitor's language.
+RUSSIAN = Locale.parse("ru")
+# One wording per CLDR plural category of Russian; Babel decides which applies.
+HOURS_WORDS = {
+    "one": "академический час",
+    "few": "академических часа",
+    "many": "академических часов",
+    "other": "академического часа",
+}
 
 
 @dataclass(frozen=True)
@@ -58,25 +55,19 @@ class CertificateData:
     city: str  # "г. Заречный"
     verify_url: str  # absolute URL, encoded into the QR code exactly as given
     duplicate: bool = False  # a reissued duplicate is marked «ДУБЛИКАТ»
+    check_code: str = ""  # printed under the number: with it /verify shows the whole record
 
 
 def hours_phrase(hours: int) -> str:
     """``72`` → "72 академических часа", with the Russian plural of the number."""
     if hours < 0:
         raise ValueError(f"hours must not be negative: {hours}")
-    last_two, last = hours % 100, hours % 10
-    if last == 1 and last_two != 11:
-        words = "академический час"
-    elif 2 <= last <= 4 and not 12 <= last_two <= 14:
-        words = "академических часа"
-    else:
-        words = "академических часов"
-    return f"{hours} {words}"
+    return f"{hours} {HOURS_WORDS[RUSSIAN.plural_form(hours)]}"
 
 
 def russian_date(d: date) -> str:
-    """``date(2026, 3, 12)`` → "12 марта 2026 г."."""
-    return f"{d.day} {MONTHS_GENITIVE[d.month - 1]} {d.year} г."
+    """``date(2026, 3, 12)`` → "12 марта 2026 г." (the month in the genitive, as CLDR has it)."""
+    return format_date(d, "d MMMM y 'г.'", locale=RUSSIAN)
 
 
 NBSP = "\u00a0"
@@ -382,15 +373,19 @@ def _draw_band(pdf: FPDF, data: CertificateData) -> None:
 
     col_x, col_w = 128.0, 62.0
     y = top + 9
-    for label, value in (
-        ("Регистрационный номер", data.number),
-        ("Дата выдачи", russian_date(data.issued_on)),
-    ):
+    rows = [("Регистрационный номер", data.number)]
+    if data.check_code:
+        rows.append(("Код проверки", data.check_code))
+    rows.append(("Дата выдачи", russian_date(data.issued_on)))
+    gap = 2.5 if len(rows) < 3 else 1.2
+    if len(rows) == 3:
+        y -= 3
+    for label, value in rows:
         y += _text(pdf, label, y=y, size=8.5, color=MUTED, x=col_x, w=col_w, align="L")
         y += _text(
             pdf, value, y=y, size=11, family=SEMIBOLD, color=INK, x=col_x, w=col_w, align="L"
         )
-        y += 2.5
+        y += gap
     if data.city.strip():
         _text(pdf, _typeset(data.city), y=y, size=10, color=INK, x=col_x, w=col_w, align="L")
 

@@ -1,29 +1,32 @@
-"""Documents: gap-free registration numbers per year, revocation, duplicates, PDFs, verification."""
+"""Documents: gap-free registration numbers per year, revocation, duplicates, PDFs, the register.
+
+The public check of a number and its check code live in ``verification``.
+"""
 
 from __future__ import annotations
 
-import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select, update
 
 from app import permissions
 from app.accounts.models import User
 from app.core.db_support import upsert
-from app.core.errors import NotFound, PermissionDenied, ValidationError
+from app.core.errors import NotFound, ValidationError
 from app.core.models import utcnow
+from app.core.unit_of_work import check, found, unit_of_work
 from app.courses.models import Certificate, CertificateSequence, CertificateStatus, Course
+from app.courses.verification import check_code, find_by_number  # noqa: F401
 from app.extensions import db
-
-NUMBER_RE = re.compile(r"^[0-9A-Za-zА-Яа-яЁё]{1,10}-\d{4}-\d{5,}$")
 
 
 def _local_date(moment: datetime) -> date:
@@ -100,9 +103,9 @@ def issue(
     return certificate
 
 
+@unit_of_work()
 def revoke(certificate: Certificate, actor: User, reason: str) -> Certificate:
-    if not permissions.can_manage_certificates(actor):
-        raise PermissionDenied()
+    check(permissions.can_manage_certificates(actor))
     reason = " ".join((reason or "").split())[:1000]
     if not reason:
         raise ValidationError(_("Укажите причину отзыва."), "reason")
@@ -112,14 +115,13 @@ def revoke(certificate: Certificate, actor: User, reason: str) -> Certificate:
     certificate.revoked_at = utcnow()
     certificate.revoked_by_id = actor.id
     certificate.revoke_reason = reason
-    db.session.commit()
     return certificate
 
 
+@unit_of_work()
 def reissue_duplicate(certificate: Certificate, actor: User) -> Certificate:
     """A duplicate under a new number; the original is revoked in the same transaction."""
-    if not permissions.can_manage_certificates(actor):
-        raise PermissionDenied()
+    check(permissions.can_manage_certificates(actor))
     if certificate.status == CertificateStatus.REVOKED:
         raise ValidationError(_("Дубликат выдаётся только взамен действующего документа."))
     now = utcnow()
@@ -134,17 +136,13 @@ def reissue_duplicate(certificate: Certificate, actor: User) -> Certificate:
     certificate.revoked_at = now
     certificate.revoked_by_id = actor.id
     certificate.revoke_reason = _("Выдан дубликат № %(n)s", n=duplicate.number)
-    db.session.commit()
     return duplicate
 
 
-def find_by_number(number: str) -> Certificate | None:
-    number = (number or "").strip()
-    if not NUMBER_RE.match(number):
-        return None
-    return db.session.execute(
-        select(Certificate).where(Certificate.number == number)
-    ).scalar_one_or_none()
+def managed_certificate(certificate_id: int, actor: User) -> Certificate:
+    """A document of the register for someone who may revoke and reissue documents."""
+    check(permissions.can_manage_certificates(actor))
+    return found(db.session.get(Certificate, certificate_id))
 
 
 def get_certificate(certificate_id: int, user: User) -> Certificate:
@@ -160,8 +158,9 @@ def get_certificate(certificate_id: int, user: User) -> Certificate:
 
 
 def verify_url(number: str) -> str:
+    """The QR code's link: the number and its check code, which opens the whole record."""
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}/verify/{quote(number)}"
+    return f"{base.rstrip('/')}/verify/{quote(number)}?{urlencode({'code': check_code(number)})}"
 
 
 def render_pdf(certificate: Certificate) -> bytes:
@@ -182,6 +181,7 @@ def render_pdf(certificate: Certificate) -> bytes:
             issuer=config["CERTIFICATE_ISSUER"],
             city=config["CERTIFICATE_CITY"],
             verify_url=verify_url(certificate.number),
+            check_code=check_code(certificate.number),
             duplicate=certificate.duplicate_of_id is not None,
         )
     )
@@ -189,6 +189,16 @@ def render_pdf(certificate: Certificate) -> bytes:
 
 def pdf_filename(certificate: Certificate) -> str:
     return f"{certificate.number}.pdf"
+
+
+def register_page(
+    actor: User, q: str, course_id: int | None, status: str, page: int, per_page: int
+) -> Pagination:
+    """One page of the register; it lists every document, so only report readers see it."""
+    check(permissions.can_view_reports(actor))
+    return db.paginate(
+        register_query(q, course_id, status), page=page, per_page=per_page, error_out=False
+    )
 
 
 def register_query(q: str = "", course_id: int | None = None, status: str = "") -> Select[Any]:

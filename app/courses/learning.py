@@ -1,33 +1,43 @@
-"""Taking courses: enrolment, tracking who opened what, tests, and completion decided at once.
+"""Taking a course: module states, tracking who opened what, tests, and completion decided at once.
 
 Completion is written exactly once by a unique constraint (``INSERT … ON
 CONFLICT DO NOTHING``), never by a read-then-write, and the document is issued
 in the same transaction, so its date is the moment the last module was done.
+
+Enrolment lives in ``enrolment`` and the teacher's overview in ``my_learning``;
+their public names are re-exported here for the callers that reach a course's
+learning side through this one module.
 """
 
 from __future__ import annotations
 
+import functools
 import random
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.accounts.models import MethodicalAssociation, Organization, Role, User
+from app.accounts.models import User
 from app.core.db_support import upsert
-from app.core.errors import NotFound, PermissionDenied, ValidationError
+from app.core.errors import NotFound, ValidationError
 from app.core.models import utcnow
+from app.core.unit_of_work import unit_of_work
 from app.courses import certificates
+from app.courses.dates import local_date, local_zone, year_bounds  # noqa: F401
+from app.courses.enrolment import (  # noqa: F401
+    enrol_self,
+    enrol_users,
+    enrollment_of,
+    enrolment_open,
+    withdraw,
+)
 from app.courses.models import (
     Attempt,
-    Certificate,
     Course,
     CourseCompletion,
     CourseStatus,
@@ -37,35 +47,45 @@ from app.courses.models import (
     ModuleFile,
     ModuleProgress,
 )
+from app.courses.my_learning import (  # noqa: F401
+    CourseCard,
+    Learning,
+    hours_between,
+    my_learning,
+    open_courses,
+)
 from app.extensions import db
 from app.materials.access_events import AccessEvent, AccessKind
 
 MAX_BEACON_SECONDS = 6 * 3600
 
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(local_zone()).date()
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring what the request already loaded (user, course, modules).
+def keep_loaded_on_commit(action: Callable[P, T]) -> Callable[P, T]:
+    """Commit the action's unit without expiring what the request already loaded.
 
-    The writes are SQL statements on progress rows only, so only those go stale;
-    re-reading everything else for the page would cost more than the recording itself.
+    The module page goes on to use the user, the course and its modules; their rows
+    were not written (the writes are SQL statements on progress rows), so only
+    ``ModuleProgress`` objects go stale and are expired. Re-reading everything else
+    for the page would cost more than the recording itself.
     """
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, ModuleProgress):
-            session.expire(obj)
+
+    @functools.wraps(action)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        session = db.session()
+        previous = session.expire_on_commit
+        session.expire_on_commit = False
+        try:
+            return action(*args, **kwargs)
+        finally:
+            session.expire_on_commit = previous
+            for obj in list(session.identity_map.values()):
+                if isinstance(obj, ModuleProgress):
+                    session.expire(obj)
+
+    return wrapper
 
 
 def _begin_write() -> None:
@@ -73,99 +93,11 @@ def _begin_write() -> None:
 
     There a transaction that reads first and writes later can fail at once under
     contention, while one that starts by writing simply waits its turn. PostgreSQL
-    has no such trap, and the extra round trip is not paid there.
+    has no such trap, and the extra round trip is not paid there. Only reads have
+    happened in the action so far, so this commit ends no write early.
     """
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.commit()
-
-
-# --- enrolment ------------------------------------------------------------------------
-
-
-def enrolment_open(course: Course, today: date | None = None) -> bool:
-    today = today or local_date(utcnow())
-    if course.status != CourseStatus.PUBLISHED:
-        return False
-    if course.enrol_opens_on and today < course.enrol_opens_on:
-        return False
-    return not (course.enrol_closes_on and today > course.enrol_closes_on)
-
-
-def _enrol(course: Course, users: Iterable[User], actor: User) -> int:
-    user_ids = [u.id for u in users if u.is_active and u.role == Role.TEACHER]
-    if not user_ids:
-        return 0
-    now = utcnow()
-    before = db.session.execute(
-        select(func.count())
-        .select_from(Enrollment)
-        .where(Enrollment.course_id == course.id, Enrollment.active.is_(True))
-    ).scalar_one()
-    for user_id in user_ids:
-        stmt = upsert(Enrollment).values(
-            course_id=course.id,
-            user_id=user_id,
-            enrolled_at=now,
-            enrolled_by_id=actor.id,
-            active=True,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["course_id", "user_id"],
-            set_={"active": True, "withdrawn_at": None},
-        )
-        db.session.execute(stmt)
-    after = db.session.execute(
-        select(func.count())
-        .select_from(Enrollment)
-        .where(Enrollment.course_id == course.id, Enrollment.active.is_(True))
-    ).scalar_one()
-    db.session.commit()
-    return int(after - before)
-
-
-def enrol_self(user: User, course: Course) -> None:
-    if not permissions.can_take_courses(user):
-        raise PermissionDenied(_("Записываться на курсы могут педагоги."))
-    if not enrolment_open(course):
-        raise ValidationError(_("Запись на этот курс сейчас закрыта."))
-    _enrol(course, [user], user)
-
-
-def enrol_users(course: Course, user_ids: Sequence[int], actor: User) -> int:
-    if not permissions.can_manage_enrollments(actor, course):
-        raise PermissionDenied()
-    if course.status == CourseStatus.ARCHIVED:
-        raise ValidationError(_("Курс в архиве: записывать на него нельзя."))
-    users = db.session.execute(select(User).where(User.id.in_(list(user_ids)))).scalars()
-    return _enrol(course, users, actor)
-
-
-def enrol_organization(course: Course, organization: Organization, actor: User) -> int:
-    teachers = db.session.execute(
-        select(User.id).where(User.organization_id == organization.id, User.role == Role.TEACHER)
-    ).scalars()
-    return enrol_users(course, list(teachers), actor)
-
-
-def enrol_association(course: Course, association: MethodicalAssociation, actor: User) -> int:
-    return enrol_users(course, [m.id for m in association.members], actor)
-
-
-def withdraw(course: Course, user_id: int, actor: User) -> None:
-    if not permissions.can_manage_enrollments(actor, course):
-        raise PermissionDenied()
-    db.session.execute(
-        update(Enrollment)
-        .where(Enrollment.course_id == course.id, Enrollment.user_id == user_id)
-        .values(active=False, withdrawn_at=utcnow())
-    )
-    db.session.commit()
-
-
-def enrollment_of(user: User, course: Course) -> Enrollment | None:
-    return db.session.execute(
-        select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.user_id == user.id)
-    ).scalar_one_or_none()
 
 
 # --- module states ------------------------------------------------------------------------
@@ -252,6 +184,8 @@ def _touch_progress(user_id: int, module_id: int, course_id: int, now: datetime)
     db.session.execute(stmt)
 
 
+@keep_loaded_on_commit
+@unit_of_work()
 def record_module_open(user: User, module: Module) -> int:
     """One append-only event and the progress row, in one transaction; returns the event id."""
     check_can_open(user, module)
@@ -265,10 +199,10 @@ def record_module_open(user: User, module: Module) -> int:
     _touch_progress(user_id, module_id, course_id, now)
     if criterion == Criterion.OPENED:
         _complete_module(user_id, module_id, course_id, now)
-    _commit_keeping_loaded()
     return event_id
 
 
+@unit_of_work()
 def record_module_download(user: User, module: Module, file: ModuleFile) -> None:
     check_can_open(user, module)
     user_id, module_id, course_id, file_id = user.id, module.id, module.course_id, file.id
@@ -278,9 +212,9 @@ def record_module_download(user: User, module: Module, file: ModuleFile) -> None
         AccessKind.MODULE_DOWNLOAD, user_id, module_id, course_id, now, module_file_id=file_id
     )
     _touch_progress(user_id, module_id, course_id, now)
-    db.session.commit()
 
 
+@unit_of_work()
 def record_time(user: User, open_event_id: int, seconds: int) -> int:
     """Time on page reported by the browser; never more than has really passed."""
     event = db.session.get(AccessEvent, open_event_id)
@@ -312,10 +246,10 @@ def record_time(user: User, open_event_id: int, seconds: int) -> int:
         .where(ModuleProgress.user_id == user_id, ModuleProgress.module_id == module_id)
         .values(seconds=ModuleProgress.seconds + seconds)
     )
-    db.session.commit()
     return seconds
 
 
+@unit_of_work()
 def confirm_studied(user: User, module: Module) -> None:
     check_can_open(user, module)
     if module.criterion != Criterion.STUDIED:
@@ -333,11 +267,9 @@ def confirm_studied(user: User, module: Module) -> None:
         .values(studied_at=func.coalesce(ModuleProgress.studied_at, now))
     )
     if not result.rowcount:
-        db.session.rollback()
         raise ValidationError(_("Сначала откройте модуль."))
     _record_event(AccessKind.MODULE_STUDIED, user_id, module_id, course_id, now)
     _complete_module(user_id, module_id, course_id, now)
-    db.session.commit()
 
 
 # --- completion ------------------------------------------------------------------------------
@@ -419,6 +351,7 @@ def attempts_left(user: User, module: Module) -> int | None:
     return max(0, module.max_attempts - finished)
 
 
+@unit_of_work()
 def start_attempt(user: User, module: Module, rng: random.Random | None = None) -> Attempt:
     check_can_open(user, module)
     if module.criterion != Criterion.TEST or not module.questions:
@@ -456,7 +389,7 @@ def start_attempt(user: User, module: Module, rng: random.Random | None = None) 
         answers={},
     )
     db.session.add(attempt)
-    db.session.commit()
+    db.session.flush()
     return attempt
 
 
@@ -479,6 +412,7 @@ def grade(questions: list[dict[str, Any]], answers: dict[str, list[int]]) -> int
     return round(100 * right / len(questions))
 
 
+@unit_of_work()
 def submit_attempt(user: User, attempt_id: int, raw_answers: dict[str, list[str]]) -> Attempt:
     attempt = get_attempt(user, attempt_id)
     module = attempt.module
@@ -505,131 +439,10 @@ def submit_attempt(user: User, attempt_id: int, raw_answers: dict[str, list[str]
         .values(finished_at=now, answers=answers, score=score, passed=passed)
     )
     if not result.rowcount:
-        db.session.rollback()
         raise ValidationError(_("Эта попытка уже завершена."))
     _record_event(AccessKind.TEST_SUBMITTED, user_id, module_id, course_id, now)
     if passed:
         _touch_progress(user_id, module_id, course_id, now)
         _complete_module(user_id, module_id, course_id, now)
-    db.session.commit()
+    db.session.flush()
     return get_attempt(user, attempt_pk)
-
-
-# --- "my learning" ----------------------------------------------------------------------------
-
-
-@dataclass
-class CourseCard:
-    course: Course
-    enrollment: Enrollment
-    total_required: int
-    done_required: int
-    next_module: Module | None
-    completion: CourseCompletion | None
-    certificate: Certificate | None
-
-    @property
-    def percent(self) -> int:
-        if not self.total_required:
-            return 0
-        return round(100 * self.done_required / self.total_required)
-
-
-@dataclass
-class Learning:
-    current: list[CourseCard] = field(default_factory=list)
-    completed: list[CourseCard] = field(default_factory=list)
-    hours_this_year: int = 0
-    hours_three_years: int = 0
-
-
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    """A local calendar year as UTC instants: Moscow's New Year is 21:00 UTC on Dec 31."""
-    zone = local_zone()
-    start = datetime(year, 1, 1, tzinfo=zone).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
-    return start, end
-
-
-def my_learning(user: User, now: datetime | None = None) -> Learning:
-    now = now or utcnow()
-    completed_courses = select(CourseCompletion.course_id).where(
-        CourseCompletion.user_id == user.id
-    )
-    # A finished course stays in "my learning" even if the enrolment was later withdrawn.
-    enrollments = list(
-        db.session.execute(
-            select(Enrollment)
-            .where(
-                Enrollment.user_id == user.id,
-                (Enrollment.active.is_(True)) | Enrollment.course_id.in_(completed_courses),
-            )
-            .order_by(Enrollment.enrolled_at.desc())
-            .options(selectinload(Enrollment.course).selectinload(Course.modules))
-        ).scalars()
-    )
-    course_ids = [e.course_id for e in enrollments]
-    completions = {
-        c.course_id: c
-        for c in db.session.execute(
-            select(CourseCompletion).where(CourseCompletion.user_id == user.id)
-        ).scalars()
-    }
-    documents = {
-        c.course_id: c
-        for c in db.session.execute(
-            select(Certificate)
-            .where(Certificate.user_id == user.id)
-            .order_by(Certificate.issued_at)
-        ).scalars()
-    }
-    done_rows = db.session.execute(
-        select(ModuleProgress.module_id).where(
-            ModuleProgress.user_id == user.id,
-            ModuleProgress.course_id.in_(course_ids),
-            ModuleProgress.completed_at.is_not(None),
-        )
-    ).scalars()
-    done = set(done_rows)
-    result = Learning()
-    for enrollment in enrollments:
-        course = enrollment.course
-        required = course.required_modules
-        next_module = next((m for m in course.modules if m.id not in done), None)
-        card = CourseCard(
-            course=course,
-            enrollment=enrollment,
-            total_required=len(required),
-            done_required=sum(1 for m in required if m.id in done),
-            next_module=next_module,
-            completion=completions.get(course.id),
-            certificate=documents.get(course.id),
-        )
-        (result.completed if card.completion else result.current).append(card)
-    this_year = local_date(now).year
-    start, end = year_bounds(this_year)
-    result.hours_this_year = hours_between(user.id, start, end)
-    three_years_ago = now - timedelta(days=3 * 365 + 1)
-    result.hours_three_years = hours_between(user.id, three_years_ago, now + timedelta(seconds=1))
-    return result
-
-
-def hours_between(user_id: int, start: datetime, end: datetime) -> int:
-    return int(
-        db.session.execute(
-            select(func.coalesce(func.sum(CourseCompletion.hours), 0)).where(
-                CourseCompletion.user_id == user_id,
-                CourseCompletion.completed_at >= start,
-                CourseCompletion.completed_at < end,
-            )
-        ).scalar_one()
-    )
-
-
-def open_courses(user: User) -> list[Course]:
-    courses = db.session.execute(
-        select(Course)
-        .where(Course.status == CourseStatus.PUBLISHED)
-        .order_by(Course.published_at.desc(), Course.id.desc())
-    ).scalars()
-    return [c for c in courses if enrolment_open(c)]

@@ -314,4 +314,18 @@ class Certificate(Base):
     completion: Mapped[CourseCompletion] = relationship()
 
 
+class VerifyThrottle(Base):
+    """Requests to the public /verify pages per client and minute (a fixed-window counter).
+
+    ``client`` is a keyed hash of the address, not the address: the table must not
+    become a log of who checked whose document. Old windows are deleted as new ones open.
+    """
+
+    __tablename__ = "verify_throttle"
+
+    client: Mapped[str] = mapped_column(String(32), primary_key=True)
+    minute: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, index=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
 file_references.register("module file", lambda: select(ModuleFile.id, ModuleFile.storage_key))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import shutil
 import subprocess
 import sys
 from datetime import date
@@ -28,6 +27,7 @@ from app.courses.certificate_pdf import (
     render_certificate,
     russian_date,
 )
+from tests.support.environment import require_tool
 
 MONTHS = (
     "января",
@@ -277,8 +277,8 @@ def test_qr_code_is_about_35_mm_wide() -> None:
     assert width == pytest.approx(height)
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 def test_qr_code_reads_from_the_printed_page(tmp_path: Path) -> None:
+    require_tool("pdftoppm")
     pdf = tmp_path / "certificate.pdf"
     pdf.write_bytes(render_certificate(certificate(duplicate=True)))
 

@@ -17,8 +17,8 @@ from sqlalchemy import event
 
 from app.accounts.models import Role
 from app.courses import authoring as courses
-from app.courses import learning, progress
-from app.courses.views import manage as views_manage
+from app.courses import learning, overview, progress
+from app.courses.views import manage_progress as views_manage
 from app.extensions import db
 from app.materials.services import upload_from_bytes
 from tests.factories import login, make_org, make_user, pdf_bytes
@@ -423,8 +423,8 @@ def test_enrollment_summary_and_list(staff, world):
         ("Григорьева", 0),
     ]
     assert listing.rows[0].enrolled_by.id == world["methodist"].id
-    overview = {o.course.title: o for o in progress.course_overview()}
-    assert (overview["Курс"].modules, overview["Курс"].enrolled, overview["Курс"].completed) == (
+    by_title = {o.course.title: o for o in overview.course_overview()}
+    assert (by_title["Курс"].modules, by_title["Курс"].enrolled, by_title["Курс"].completed) == (
         4,
         3,
         1,

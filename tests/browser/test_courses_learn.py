@@ -94,9 +94,16 @@ def test_teacher_enrols_learns_passes_and_verifies_the_document(page, tmp_path):
     assert download.suggested_filename == f"{number}.pdf"
     assert number in text and "Смирнова Елена Васильевна" in text
 
+    # The number alone says only that the document is valid; its printed code opens it.
     page.goto(f"/verify/{number}")
     assert "Документ действителен" in page.locator("#verify-status").inner_text()
+    assert page.get_by_text("Смирнова Елена Васильевна").count() == 0
+    [code] = re.findall(r"Код проверки\s*([A-Z2-7]{10})", text)
+    page.locator("#verify-code").fill(code.lower())
+    page.get_by_role("button", name="Проверить").click()
+    assert "Документ действителен" in page.locator("#verify-status").inner_text()
     assert page.get_by_text("Функциональная грамотность").is_visible()
+    assert page.get_by_text("Смирнова Елена Васильевна").is_visible()
     assert page.get_by_text("t@school.ru").count() == 0
 
     page.get_by_role("link", name="Моё обучение").first.click()
