@@ -96,7 +96,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 from werkzeug.security import generate_password_hash
 
@@ -1055,11 +1055,13 @@ def export_period(today: date) -> tuple[date, date]:
 
 
 def rows_in_export(app: Flask, start: date, end: date) -> int:
+    from app.accounts.models import User
     from app.reports import queries as reports
 
     with app.app_context():
+        manager = db.session.execute(select(User).where(User.email == MANAGER_EMAIL)).scalar_one()
         filters = reports.ReportFilters(reports.Period(start, end))
-        count = reports.count_rows(reports.completions_query(filters))
+        count = reports.count_rows(reports.completions_query(manager, filters))
         db.session.remove()
         return count
 

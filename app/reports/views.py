@@ -19,8 +19,7 @@ from app.extensions import login_manager
 from app.reports import charts, tables
 from app.reports import queries as reports
 from app.reports.filters import Parser, people_filters, presets, show_date
-from app.training.register import SORT_KEYS as REGISTER_SORTS
-from app.training.register import RegisterStatus, Thresholds, status_counts
+from app.training.register import RegisterStatus
 
 DEFAULT_PER_PAGE = 50
 
@@ -104,7 +103,7 @@ def report_home_figures() -> reports.HomeFigures | None:
     """Key figures for the manager's home page (None for anyone who may not see reports)."""
     if not permissions.can_view_reports(current_user):
         return None
-    return reports.home_figures(reports.today())
+    return reports.home_figures(_user(), reports.today())
 
 
 def filter_args(filters: reports.ReportFilters, *, period: bool = True) -> dict[str, Any]:
@@ -146,7 +145,7 @@ def dashboard() -> str:
     parser = Parser(request.args)
     filters, context = _common(parser)
     step = parser.step(filters.period)
-    data = reports.build_dashboard(filters, context["today"], step)
+    data = reports.build_dashboard(_user(), filters, context["today"], step)
     return render_template(
         "reports/dashboard.html",
         data=data,
@@ -180,7 +179,7 @@ def completions() -> str | Response:
         title=_("Прохождение обучения"),
         stem=_period_stem(_("прохождение-обучения"), filters.period),
         table=tables.completions_table(current_app.config["CERTIFICATE_ISSUER"]),
-        query=reports.completions_query(filters, kind, sort),
+        query=reports.completions_query(_user(), filters, kind, sort),
         kind=kind,
         kinds=tables.completion_kind_labels(),
         sort=sort,
@@ -196,7 +195,7 @@ def register() -> str | Response:
     status = parser.choice("status", labels, "", _("Неизвестный статус — показаны все педагоги."))
     due = parser.due_months()
     q = parser.text("q")
-    sort = parser.sort(REGISTER_SORTS, "name")
+    sort = parser.sort(reports.REGISTER_SORTS, "name")
     day = context["today"]
     register_filters = filters.register_filters(status=status, due_within_months=due, q=q)
     counting = filters.register_filters(due_within_months=due, q=q)
@@ -206,12 +205,12 @@ def register() -> str | Response:
         title=_("Реестр повышения квалификации"),
         stem=_("реестр-пк-%(day)s", day=day.isoformat()),
         table=tables.register_table(day.year),
-        query=reports.register_query(register_filters, day, sort),
+        query=reports.register_query(_user(), register_filters, day, sort),
         status=status,
         due=due,
         q=q,
         # Only a page shows the counts, so an export does not compute them.
-        counts=lambda: status_counts(counting, Thresholds.for_day(day)),
+        counts=lambda: reports.register_counts(_user(), counting, day),
         status_labels=labels,
         status_badges=tables.STATUS_BADGES,
         sort=sort,
@@ -243,7 +242,9 @@ def module_access() -> str | Response:
         stem=_period_stem(_("обращения-к-модулям-%(id)s", id=course_id), filters.period),
         table=tables.module_access_table(numbers),
         query=(
-            reports.module_access_query(course_id, filters, module_id, sort) if course_id else None
+            reports.module_access_query(_user(), course_id, filters, module_id, sort)
+            if course_id
+            else None
         ),
         courses=courses,
         course=course,
@@ -262,7 +263,7 @@ def materials() -> str | Response:
     filters.association_id = None  # a material has no association; the form offers none
     sort = parser.sort(reports.MATERIAL_SORTS, "downloads")
     by_org = tables.material_organizations_table()
-    by_org_query = reports.downloads_by_organization(filters)
+    by_org_query = reports.downloads_by_organization(_user(), filters)
     title = _("Использование материалов")
     if parser.args.get("part") == "organizations":
         fmt = parser.export_format()
@@ -280,7 +281,7 @@ def materials() -> str | Response:
         title=title,
         stem=_period_stem(_("использование-материалов"), filters.period),
         table=tables.materials_table(),
-        query=reports.materials_query(filters, sort),
+        query=reports.materials_query(_user(), filters, sort),
         by_org=by_org,
         by_org_rows=lambda: [by_org.row(r) for r in reports.stream(by_org_query)],
         show_by_org=parser.args.get("part") == "organizations",
@@ -301,7 +302,7 @@ def organizations() -> str | Response:
         title=_("Сводка по организациям"),
         stem=_period_stem(_("сводка-по-организациям"), filters.period),
         table=tables.organizations_table(status_on),
-        query=reports.organizations_query(filters, context["today"], sort),
+        query=reports.organizations_query(_user(), filters, context["today"], sort),
         status_on=status_on,
         sort=sort,
         **context,

@@ -25,7 +25,7 @@ from app.accounts.models import (
     association_members,
     user_subjects,
 )
-from app.courses.models import CourseCompletion
+from app.courses.models import Certificate, Course, CourseCompletion
 from app.extensions import db
 from app.training.models import Attestation, ExternalTraining, TrainingStatus
 
@@ -283,10 +283,13 @@ def status_by_organization(
     return list(table.values())
 
 
-def teacher_trainings(user: User, until: date | None = None) -> list[dict[str, Any]]:
-    """Every training of one teacher, newest first (for the personal card)."""
-    from app.courses.models import Certificate, Course
+def teacher_trainings(
+    user: User, until: date | None = None, external: list[ExternalTraining] | None = None
+) -> list[dict[str, Any]]:
+    """Every training of one teacher, newest first (for the personal card).
 
+    ``external``: the teacher's external records when the caller has them loaded already.
+    """
     platform = db.session.execute(
         select(CourseCompletion, Course.title, Certificate.number)
         .join(Course, Course.id == CourseCompletion.course_id)
@@ -309,9 +312,13 @@ def teacher_trainings(user: User, until: date | None = None) -> list[dict[str, A
         }
         for completion, title, number in platform
     ]
-    for record in db.session.execute(
-        select(ExternalTraining).where(ExternalTraining.user_id == user.id)
-    ).scalars():
+    if external is None:
+        external = list(
+            db.session.execute(
+                select(ExternalTraining).where(ExternalTraining.user_id == user.id)
+            ).scalars()
+        )
+    for record in external:
         items.append(
             {
                 "kind": "external",
@@ -325,6 +332,8 @@ def teacher_trainings(user: User, until: date | None = None) -> list[dict[str, A
                     p for p in (record.document_type, record.document_number) if p
                 ),
                 "status": record.status,
+                "has_scan": bool(record.scan_key),
+                "review_comment": record.review_comment,
             }
         )
     items.sort(key=lambda item: item["ends_on"], reverse=True)

@@ -30,6 +30,7 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 
 from app.accounts.models import MethodicalAssociation, Role
+from app.core.errors import NotFound, PermissionDenied
 from app.courses import learning
 from app.courses.models import Enrollment, ModuleProgress
 from app.extensions import db
@@ -39,6 +40,7 @@ from app.materials.models import Material
 from app.reports import queries as reports
 from app.reports.queries import Period, ReportFilters
 from app.training.models import Attestation, ExternalTraining
+from app.training.register import RegisterFilters
 from tests.factories import docx_bytes, login, make_course, make_org, make_subject, make_user
 
 PERIOD = Period(date(2026, 3, 1), date(2026, 4, 30))
@@ -269,7 +271,7 @@ def test_partial_months_and_binary_case_cover_every_bucket():
 
 
 def test_dashboard_numbers(district):
-    data = reports.build_dashboard(filters(), ON_DAY, "month")
+    data = reports.build_dashboard(district.manager, filters(), ON_DAY, "month")
     assert [(t.platform_count, t.platform_hours, t.external_count, t.external_hours)
             for t in data.trainings] == [(1, 36, 1, 24), (2, 108, 0, 0)]  # fmt: skip
     f = data.figures
@@ -295,14 +297,20 @@ def test_dashboard_numbers(district):
 
 
 def test_dashboard_filtered_by_organization_subject_and_association(district):
-    data = reports.build_dashboard(filters(organization_id=district.a.id), ON_DAY, "month")
+    data = reports.build_dashboard(
+        district.manager, filters(organization_id=district.a.id), ON_DAY, "month"
+    )
     f = data.figures
     assert (f.teachers, f.ok, f.completions, f.hours) == (3, 2, 2, 72)
     assert [(m.uploaded, m.downloads) for m in data.materials] == [(1, 1), (0, 2)]
     assert [s["organization"] for s in data.statuses] == ["Школа А"]
-    data = reports.build_dashboard(filters(subject_id=district.math.id), ON_DAY, "month")
+    data = reports.build_dashboard(
+        district.manager, filters(subject_id=district.math.id), ON_DAY, "month"
+    )
     assert (data.figures.teachers, data.figures.completions, data.figures.hours) == (2, 3, 132)
-    data = reports.build_dashboard(filters(association_id=district.ma.id), ON_DAY, "month")
+    data = reports.build_dashboard(
+        district.manager, filters(association_id=district.ma.id), ON_DAY, "month"
+    )
     assert (data.figures.teachers, data.figures.completions, data.figures.hours) == (1, 1, 36)
     assert [(c.title, c.completions, c.enrolments, c.started) for c in data.courses] == [
         ("Курс один", 1, 1, 1)
@@ -311,7 +319,7 @@ def test_dashboard_filtered_by_organization_subject_and_association(district):
 
 def test_dashboard_by_day(district):
     period = Period(date(2026, 3, 30), date(2026, 4, 2))
-    data = reports.build_dashboard(ReportFilters(period), ON_DAY, "day")
+    data = reports.build_dashboard(district.manager, ReportFilters(period), ON_DAY, "day")
     assert [(t.bucket.first, t.count, t.hours) for t in data.trainings] == [
         (date(2026, 3, 30), 0, 0),
         (date(2026, 3, 31), 1, 36),
@@ -344,7 +352,7 @@ def test_manager_home_links_the_dashboard(manager_client, district, fixed_today)
 
 
 def test_completions_report(district):
-    result = rows_of(reports.completions_query(filters()))
+    result = rows_of(reports.completions_query(district.manager, filters()))
     assert [(r.last_name, r.kind, r.programme, r.ends_on, r.hours) for r in result] == [
         ("Васильева", "platform", "Курс два", date(2026, 4, 15), 72),
         ("Борисов", "platform", "Курс один", date(2026, 4, 1), 36),
@@ -354,18 +362,24 @@ def test_completions_report(district):
     first = result[2]
     assert first.starts_on == date(2026, 3, 1) and first.document_number.startswith("ОМС-2026-")
     assert result[3].document_number == FORMULA_NUMBER
-    assert len(rows_of(reports.completions_query(filters(), kind="external"))) == 1
-    by_name = rows_of(reports.completions_query(filters(organization_id=district.b.id), "", "name"))
+    assert (
+        len(rows_of(reports.completions_query(district.manager, filters(), kind="external"))) == 1
+    )
+    by_name = rows_of(
+        reports.completions_query(
+            district.manager, filters(organization_id=district.b.id), "", "name"
+        )
+    )
     assert [(r.last_name, r.ends_on) for r in by_name] == [
         ("Васильева", date(2026, 4, 15)),
         ("Васильева", date(2026, 3, 10)),
     ]
-    by_hours = rows_of(reports.completions_query(filters(), sort="hours"))
+    by_hours = rows_of(reports.completions_query(district.manager, filters(), sort="hours"))
     assert [r.hours for r in by_hours] == [72, 36, 36, 24]
 
 
 def test_register_report(district):
-    query = reports.register_query(reports.RegisterFilters(), ON_DAY, "name")
+    query = reports.register_query(district.manager, RegisterFilters(), ON_DAY, "name")
     result = {r.User.last_name: r for r in rows_of(query)}
     assert {name: r.status for name, r in result.items()} == {
         "Алексеева": "ok", "Борисов": "ok", "Васильева": "ok",
@@ -374,14 +388,14 @@ def test_register_report(district):
     assert (result["Алексеева"].hours_year, result["Алексеева"].hours_window) == (108, 108)
     assert (result["Борисов"].hours_year, result["Борисов"].hours_window) == (36, 72)
     assert result["Григорьев"].last_day == date(2023, 6, 1)
-    due = reports.register_query(reports.RegisterFilters(due_within_months=2), ON_DAY)
+    due = reports.register_query(district.manager, RegisterFilters(due_within_months=2), ON_DAY)
     assert [r.User.last_name for r in rows_of(due)] == ["Григорьев"]
-    due = reports.register_query(reports.RegisterFilters(due_within_months=1), ON_DAY)
+    due = reports.register_query(district.manager, RegisterFilters(due_within_months=1), ON_DAY)
     assert rows_of(due) == []
 
 
 def test_module_access_report(district):
-    query = reports.module_access_query(district.c1.id, filters())
+    query = reports.module_access_query(district.manager, district.c1.id, filters())
     result = [(r.module_title, r.last_name, r.first_at, r.last_at, r.opens) for r in rows_of(query)]
     assert result == [
         ("Модуль 1", "Алексеева", utc(2026, 3, 2, 8), utc(2026, 3, 5, 9), 2),
@@ -390,40 +404,52 @@ def test_module_access_report(district):
         ("Модуль 3", "Васильева", utc(2026, 4, 30, 20, 59, 59), utc(2026, 4, 30, 20, 59, 59), 1),
     ]
     module3 = district.c1.modules[2].id
-    only = rows_of(reports.module_access_query(district.c1.id, filters(), module3))
+    only = rows_of(
+        reports.module_access_query(district.manager, district.c1.id, filters(), module3)
+    )
     assert [r.last_name for r in only] == ["Васильева"]
     week = ReportFilters(Period(date(2026, 3, 2), date(2026, 3, 8)))
     assert [(r.last_name, r.opens) for r in rows_of(
-        reports.module_access_query(district.c1.id, week, sort="opens")
+        reports.module_access_query(district.manager, district.c1.id, week, sort="opens")
     )] == [("Алексеева", 2)]  # fmt: skip
     by_org = rows_of(
-        reports.module_access_query(district.c1.id, filters(organization_id=district.b.id))
+        reports.module_access_query(
+            district.manager, district.c1.id, filters(organization_id=district.b.id)
+        )
     )
     assert [r.last_name for r in by_org] == ["Васильева"]
 
 
 def test_materials_report(district):
-    result = rows_of(reports.materials_query(filters()))
+    result = rows_of(reports.materials_query(district.manager, filters()))
     assert [(r.title, r.views, r.downloads) for r in result] == [
         ("Задачи по алгебре", 1, 3),
         ("Опыты по физике", 2, 2),
         ("=1+2 формула", 0, 1),
     ]
     assert [
-        r.title for r in rows_of(reports.materials_query(filters(organization_id=district.a.id)))
+        r.title
+        for r in rows_of(
+            reports.materials_query(district.manager, filters(organization_id=district.a.id))
+        )
     ] == ["Задачи по алгебре"]
     assert [
-        r.title for r in rows_of(reports.materials_query(filters(subject_id=district.physics.id)))
+        r.title
+        for r in rows_of(
+            reports.materials_query(district.manager, filters(subject_id=district.physics.id))
+        )
     ] == ["Опыты по физике"]
-    by_views = rows_of(reports.materials_query(filters(), "views"))
+    by_views = rows_of(reports.materials_query(district.manager, filters(), "views"))
     assert by_views[0].title == "Опыты по физике"
-    by_org = rows_of(reports.downloads_by_organization(filters()))
+    by_org = rows_of(reports.downloads_by_organization(district.manager, filters()))
     assert [(r.organization, r.views, r.downloads, r.downloaders) for r in by_org] == [
         ("Школа А", 1, 3, 2),
         ("Школа Б", 2, 2, 1),
         (None, 0, 1, 1),
     ]
-    only_x = rows_of(reports.downloads_by_organization(filters(organization_id=district.a.id)))
+    only_x = rows_of(
+        reports.downloads_by_organization(district.manager, filters(organization_id=district.a.id))
+    )
     assert [(r.organization, r.views, r.downloads) for r in only_x] == [
         ("Школа Б", 0, 2),
         ("Школа А", 1, 1),
@@ -431,7 +457,7 @@ def test_materials_report(district):
 
 
 def test_organizations_report(district):
-    result = rows_of(reports.organizations_query(filters(), ON_DAY, "name"))
+    result = rows_of(reports.organizations_query(district.manager, filters(), ON_DAY, "name"))
     assert [
         (r.organization, r.teachers, r.ok, r.due_soon, r.overdue, r.no_data, r.completions, r.hours)
         for r in result
@@ -439,9 +465,13 @@ def test_organizations_report(district):
         ("Школа А", 3, 2, 0, 1, 0, 2, 72),
         ("Школа Б", 3, 1, 1, 0, 1, 2, 96),
     ]
-    by_share = rows_of(reports.organizations_query(filters(), ON_DAY, "share"))
+    by_share = rows_of(reports.organizations_query(district.manager, filters(), ON_DAY, "share"))
     assert [r.organization for r in by_share] == ["Школа Б", "Школа А"]
-    one = rows_of(reports.organizations_query(filters(organization_id=district.b.id), ON_DAY))
+    one = rows_of(
+        reports.organizations_query(
+            district.manager, filters(organization_id=district.b.id), ON_DAY
+        )
+    )
     assert [r.organization for r in one] == ["Школа Б"]
 
 
@@ -639,6 +669,37 @@ def test_register_page_filters(manager_client, district, fixed_today):
 
 # --- who sees what ----------------------------------------------------------------------------
 
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        lambda d, who: reports.build_dashboard(who, filters(), ON_DAY),
+        lambda d, who: reports.home_figures(who, ON_DAY),
+        lambda d, who: reports.completions_query(who, filters()),
+        lambda d, who: reports.register_query(who, RegisterFilters(), ON_DAY),
+        lambda d, who: reports.register_counts(who, RegisterFilters(), ON_DAY),
+        lambda d, who: reports.module_access_query(who, d.c1.id, filters()),
+        lambda d, who: reports.materials_query(who, filters()),
+        lambda d, who: reports.downloads_by_organization(who, filters()),
+        lambda d, who: reports.organizations_query(who, filters(), ON_DAY),
+    ],
+    ids=[
+        "dashboard", "home", "completions", "register", "register-counts",
+        "module-access", "materials", "materials-by-org", "organizations",
+    ],
+)  # fmt: skip
+def test_every_report_service_checks_the_reader_itself(district, report):
+    """No page in front: the report answers a teacher with a refusal, a methodist with data."""
+    with pytest.raises(PermissionDenied):
+        report(district, district.t1)
+    assert report(district, district.methodist) is not None
+
+
+def test_module_access_of_a_missing_course_is_not_found(district):
+    with pytest.raises(NotFound):
+        reports.module_access_query(district.manager, 999_999, filters())
+
+
 ALL_URLS = [
     "/reports/",
     *REPORT_URLS,
@@ -756,10 +817,12 @@ def test_no_material_bucket_for_untouched_material(district):
         update(Material).where(Material.id == district.mat_z.id).values(status="draft")
     )
     db.session.commit()
-    titles = [r.title for r in rows_of(reports.materials_query(filters()))]
+    titles = [r.title for r in rows_of(reports.materials_query(district.manager, filters()))]
     assert "=1+2 формула" in titles  # used in the period, so it stays
     week = ReportFilters(Period(date(2026, 4, 1), date(2026, 4, 7)))
-    assert "=1+2 формула" not in [r.title for r in rows_of(reports.materials_query(week))]
+    assert "=1+2 формула" not in [
+        r.title for r in rows_of(reports.materials_query(district.manager, week))
+    ]
 
 
 def test_csv_with_a_comma_separator(manager_client, district):

@@ -9,9 +9,9 @@ import pytest
 from pypdf import PdfReader
 
 from app.accounts.models import Role
-from app.training import services as et
-from app.training.services import TrainingData
+from app.training import attestation, records, validation
 from app.training.teacher_card import CardTraining, TeacherCardData, render_teacher_card
+from app.training.validation import TrainingData
 from tests.factories import login, make_org, make_subject, make_user
 
 
@@ -37,7 +37,7 @@ def methodist():  # type: ignore[no-untyped-def]
 
 
 def training(days_ago: int, programme: str, hours: int) -> TrainingData:
-    ends_on = et.today() - timedelta(days=days_ago)
+    ends_on = validation.today() - timedelta(days=days_ago)
     return TrainingData(
         provider="ГАУ ДПО «Институт развития образования»",
         programme=programme,
@@ -50,11 +50,13 @@ def training(days_ago: int, programme: str, hours: int) -> TrainingData:
 
 
 def test_card_pdf_from_the_site(client, teacher, methodist):
-    et.record_training(
+    records.record_training(
         teacher, training(30, "Школа современного учителя химии", 72), None, methodist
     )
-    pending = et.record_training(teacher, training(10, "Цифровая лаборатория", 16), None, teacher)
-    et.set_attestation(teacher, "first", date(2023, 4, 20), methodist, order_number="15-к")
+    pending = records.record_training(
+        teacher, training(10, "Цифровая лаборатория", 16), None, teacher
+    )
+    attestation.set_attestation(teacher, "first", date(2023, 4, 20), methodist, order_number="15-к")
     login(client, methodist)
     response = client.get(f"/teachers/{teacher.id}/card.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"

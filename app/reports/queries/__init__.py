@@ -1,0 +1,111 @@
+"""Reporting to management, aggregated in SQL: one module per report.
+
+``common`` holds what they share (local time and buckets, the filters, paging and
+streaming); ``dashboard``, ``completions``, ``register``, ``module_access``,
+``materials`` and ``organizations`` each build one report. Every report's entry
+takes the viewer first and checks ``can_view_reports`` itself, so no page can
+forget it. The names are gathered here so callers write
+``from app.reports import queries as reports``.
+"""
+
+from app.reports.queries.common import (
+    EXPORT_BATCH,
+    MAX_DAY,
+    MAX_DAY_BUCKETS,
+    MAX_PERIOD_YEARS,
+    MIN_DAY,
+    Bucket,
+    FilterOptions,
+    Page,
+    Period,
+    ReportFilters,
+    add_months,
+    bucket_index,
+    buckets,
+    check_reader,
+    count_rows,
+    course_modules,
+    course_options,
+    filter_options,
+    local_midnight,
+    max_period_start,
+    paginate,
+    status_day,
+    stream,
+    today,
+    zone,
+)
+from app.reports.queries.completions import COMPLETION_KINDS, COMPLETION_SORTS, completions_query
+from app.reports.queries.dashboard import (
+    CourseActivity,
+    Dashboard,
+    Figures,
+    HomeFigures,
+    MaterialBucket,
+    TopMaterial,
+    TrainingBucket,
+    build_dashboard,
+    course_activity,
+    home_figures,
+    materials_by_bucket,
+    top_materials,
+    trainings_by_bucket,
+)
+from app.reports.queries.materials import MATERIAL_SORTS, downloads_by_organization, materials_query
+from app.reports.queries.module_access import MODULE_ACCESS_SORTS, module_access_query
+from app.reports.queries.organizations import ORGANIZATION_SORTS, organizations_query
+from app.reports.queries.register import REGISTER_SORTS, register_counts, register_query
+
+__all__ = [
+    "COMPLETION_KINDS",
+    "COMPLETION_SORTS",
+    "EXPORT_BATCH",
+    "MATERIAL_SORTS",
+    "MAX_DAY",
+    "MAX_DAY_BUCKETS",
+    "MAX_PERIOD_YEARS",
+    "MIN_DAY",
+    "MODULE_ACCESS_SORTS",
+    "ORGANIZATION_SORTS",
+    "REGISTER_SORTS",
+    "Bucket",
+    "CourseActivity",
+    "Dashboard",
+    "Figures",
+    "FilterOptions",
+    "HomeFigures",
+    "MaterialBucket",
+    "Page",
+    "Period",
+    "ReportFilters",
+    "TopMaterial",
+    "TrainingBucket",
+    "add_months",
+    "bucket_index",
+    "buckets",
+    "build_dashboard",
+    "check_reader",
+    "completions_query",
+    "count_rows",
+    "course_activity",
+    "course_modules",
+    "course_options",
+    "downloads_by_organization",
+    "filter_options",
+    "home_figures",
+    "local_midnight",
+    "materials_by_bucket",
+    "materials_query",
+    "max_period_start",
+    "module_access_query",
+    "organizations_query",
+    "paginate",
+    "register_counts",
+    "register_query",
+    "status_day",
+    "stream",
+    "today",
+    "top_materials",
+    "trainings_by_bucket",
+    "zone",
+]
