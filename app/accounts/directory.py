@@ -1,25 +1,51 @@
-"""The district's directory: organizations, subjects, methodical associations."""
+"""The district's directory: organizations, subjects, methodical associations.
+
+Changes are administrators' actions: each checks ``can_manage_directory`` for its actor
+and runs in one unit of work.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
-from app.accounts.models import MethodicalAssociation, Organization, OrganizationKind, Subject, User
+from app import permissions
+from app.accounts.actors import acting_user
+from app.accounts.models import (
+    MethodicalAssociation,
+    Organization,
+    OrganizationKind,
+    Subject,
+    User,
+    association_members,
+)
 from app.core.errors import ValidationError
+from app.core.unit_of_work import check, found, unit_of_work
 from app.extensions import db
 
 
-def _commit(message: str, field: str) -> None:
+def _flush(message: str, field: str) -> None:
+    """A duplicate name becomes a message on its field; the unit of work rolls back."""
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as exc:
-        db.session.rollback()
         raise ValidationError(message, field) from exc
+
+
+def _allowed(actor: Any) -> None:
+    check(permissions.can_manage_directory(acting_user(actor)))
+
+
+def get(model: type[Any], object_id: int, actor: Any = None) -> Any:
+    """An organization, subject or association to edit, or ``NotFound``."""
+    _allowed(actor)
+    return found(db.session.get(model, object_id))
 
 
 def _clean(value: str, field: str, label: str) -> str:
@@ -37,7 +63,11 @@ class OrganizationData:
     municipality: str = ""
 
 
-def save_organization(data: OrganizationData, org: Organization | None = None) -> Organization:
+@unit_of_work()
+def save_organization(
+    data: OrganizationData, org: Organization | None = None, actor: Any = None
+) -> Organization:
+    _allowed(actor)
     org = org or Organization()
     if data.kind not in set(OrganizationKind):
         raise ValidationError(_("Неизвестный тип организации."), "kind")
@@ -46,31 +76,35 @@ def save_organization(data: OrganizationData, org: Organization | None = None) -
     org.kind = data.kind
     org.municipality = " ".join((data.municipality or "").split())
     db.session.add(org)
-    _commit(_("Организация с таким названием уже есть."), "short_name")
+    _flush(_("Организация с таким названием уже есть."), "short_name")
     return org
 
 
-def delete_organization(org: Organization) -> None:
+@unit_of_work()
+def delete_organization(org: Organization, actor: Any = None) -> None:
+    _allowed(actor)
     users = db.session.execute(
         select(func.count(User.id)).where(User.organization_id == org.id)
     ).scalar_one()
     if users:
         raise ValidationError(_("Нельзя удалить организацию: в ней %(n)d пользователей.", n=users))
     db.session.delete(org)
-    db.session.commit()
 
 
-def save_subject(name: str, subject: Subject | None = None) -> Subject:
+@unit_of_work()
+def save_subject(name: str, subject: Subject | None = None, actor: Any = None) -> Subject:
+    _allowed(actor)
     subject = subject or Subject()
     subject.name = _clean(name, "name", _("Название"))
     db.session.add(subject)
-    _commit(_("Такой предмет уже есть."), "name")
+    _flush(_("Такой предмет уже есть."), "name")
     return subject
 
 
-def delete_subject(subject: Subject) -> None:
+@unit_of_work()
+def delete_subject(subject: Subject, actor: Any = None) -> None:
+    _allowed(actor)
     db.session.delete(subject)
-    db.session.commit()
 
 
 @dataclass
@@ -82,9 +116,11 @@ class AssociationData:
     member_ids: Iterable[int] = ()
 
 
+@unit_of_work()
 def save_association(
-    data: AssociationData, association: MethodicalAssociation | None = None
+    data: AssociationData, association: MethodicalAssociation | None = None, actor: Any = None
 ) -> MethodicalAssociation:
+    _allowed(actor)
     association = association or MethodicalAssociation()
     association.name = _clean(data.name, "name", _("Название"))
     association.description = (data.description or "").strip()
@@ -106,13 +142,14 @@ def save_association(
         raise ValidationError(_("Участник не найден."), "member_ids")
     association.members = members
     db.session.add(association)
-    _commit(_("Методическое объединение с таким названием уже есть."), "name")
+    _flush(_("Методическое объединение с таким названием уже есть."), "name")
     return association
 
 
-def delete_association(association: MethodicalAssociation) -> None:
+@unit_of_work()
+def delete_association(association: MethodicalAssociation, actor: Any = None) -> None:
+    _allowed(actor)
     db.session.delete(association)
-    db.session.commit()
 
 
 def list_organizations() -> list[Organization]:
@@ -131,6 +168,26 @@ def list_associations() -> list[MethodicalAssociation]:
             select(MethodicalAssociation).order_by(MethodicalAssociation.name)
         ).scalars()
     )
+
+
+def list_associations_with_counts() -> list[tuple[MethodicalAssociation, int]]:
+    """Associations with their subject, leader and member count: three queries for any number."""
+    members = (
+        select(func.count())
+        .select_from(association_members)
+        .where(association_members.c.association_id == MethodicalAssociation.id)
+        .correlate(MethodicalAssociation)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(MethodicalAssociation, members)
+        .options(
+            selectinload(MethodicalAssociation.subject),
+            selectinload(MethodicalAssociation.leader),
+        )
+        .order_by(MethodicalAssociation.name)
+    ).all()
+    return [(association, int(count)) for association, count in rows]
 
 
 def organization_lookup() -> dict[str, Organization]:

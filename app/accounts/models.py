@@ -6,12 +6,11 @@ import enum
 import secrets
 from datetime import datetime
 
-from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.accounts import passwords
 from app.core.models import Base, UTCDateTime, utcnow
 
 
@@ -148,14 +147,17 @@ class User(UserMixin, Base):
         return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
-        # Tests lower the cost through PASSWORD_HASH_METHOD; production keeps scrypt.
-        method = "scrypt"
-        if has_app_context():
-            method = current_app.config.get("PASSWORD_HASH_METHOD", method)
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = passwords.hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return passwords.verify_password(self.password_hash, password)
+
+    def upgrade_password_hash(self, password: str) -> bool:
+        """After a successful check: re-hash with today's scheme if the stored one is older."""
+        if not passwords.needs_rehash(self.password_hash):
+            return False
+        self.password_hash = passwords.hash_password(password)
+        return True
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()

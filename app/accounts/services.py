@@ -1,10 +1,16 @@
-"""Accounts: creating people, passwords, sign-in with throttling, ending sessions."""
+"""Accounts: creating people, passwords, sign-in with throttling, ending sessions.
+
+Every action checks its own permission against ``actor`` (by default the signed-in
+user, or the console outside requests: see ``accounts.actors``) and runs in one
+unit of work.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -12,15 +18,16 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import permissions
+from app.accounts import passwords
+from app.accounts.actors import acting_user
 from app.accounts.models import LoginAttempt, Organization, Role, Subject, User
 from app.core.errors import ValidationError
 from app.core.models import utcnow
+from app.core.unit_of_work import check, found, transaction, unit_of_work
 from app.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
-# One hash computed at import so an unknown e-mail costs as much as a wrong password.
-_DUMMY_USER = User(password_hash="")
-_DUMMY_USER.set_password("timing-equaliser")
 
 
 class InvalidCredentials(ValidationError):
@@ -130,59 +137,89 @@ def _apply_user_data(user: User, data: UserData) -> None:
     user.refresh_search_text()
 
 
-def _commit_user(user: User) -> User:
+def _flush_user(user: User) -> User:
+    """Flush now so a duplicate e-mail (two admins at once) becomes a message, not a 500."""
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as exc:
-        db.session.rollback()
         raise ValidationError(
             _("Пользователь с адресом %(email)s уже есть.", email=user.email), "email"
         ) from exc
     return user
 
 
-def create_user(data: UserData, password: str, *, must_change_password: bool = False) -> User:
+def get_user(user_id: int, actor: Any = None) -> User:
+    check(permissions.can_manage_users(acting_user(actor)))
+    return found(db.session.get(User, user_id))
+
+
+@unit_of_work()
+def create_user(
+    data: UserData, password: str, *, must_change_password: bool = False, actor: Any = None
+) -> User:
+    check(permissions.can_manage_users(acting_user(actor)))
     check_password_strength(password)
     user = User()
     _apply_user_data(user, data)
     user.set_password(password)
     user.must_change_password = must_change_password
     db.session.add(user)
-    return _commit_user(user)
+    return _flush_user(user)
 
 
-def update_user(user: User, data: UserData) -> User:
+@unit_of_work()
+def update_user(user: User, data: UserData, actor: Any = None) -> User:
+    check(permissions.can_manage_users(acting_user(actor)))
     _apply_user_data(user, data)
-    return _commit_user(user)
+    return _flush_user(user)
 
 
-def set_password(user: User, password: str, *, must_change: bool = False) -> None:
-    """Set a new password and end every existing session of the account."""
+def _set_password(user: User, password: str, must_change: bool) -> None:
     check_password_strength(password)
     user.set_password(password)
     user.must_change_password = must_change
+    # Every existing session of the account ends with the old password.
     user.rotate_session_token()
-    db.session.commit()
 
 
-def change_own_password(user: User, current: str, new: str) -> None:
+@unit_of_work()
+def set_password(
+    user: User, password: str, *, must_change: bool = False, actor: Any = None
+) -> None:
+    """An administrator sets a new password; every existing session of the account ends."""
+    check(permissions.can_manage_users(acting_user(actor)))
+    _set_password(user, password, must_change)
+
+
+@unit_of_work()
+def change_own_password(user: User, current: str, new: str, actor: Any = None) -> User:
+    actor = acting_user(actor)
+    check(permissions.is_system(actor) or getattr(actor, "id", None) == user.id)
     if not user.check_password(current):
         raise ValidationError(_("Текущий пароль указан неверно."), "current_password")
     if current == new:
         raise ValidationError(_("Новый пароль должен отличаться от текущего."), "new_password")
-    set_password(user, new)
+    _set_password(user, new, must_change=False)
+    return user
 
 
-def set_active(user: User, active: bool) -> None:
+@unit_of_work()
+def set_active(user: User, active: bool, actor: Any = None) -> None:
+    actor = acting_user(actor)
+    check(permissions.can_manage_users(actor))
+    if not active and not permissions.can_deactivate_user(actor, user):
+        raise ValidationError(_("Нельзя отключить собственную учётную запись."))
     user.is_active_flag = active
     if not active:
         user.rotate_session_token()
-    db.session.commit()
 
 
-def end_all_sessions(user: User) -> None:
+@unit_of_work()
+def end_all_sessions(user: User, actor: Any = None) -> None:
+    """Sign the account out everywhere (its own logout, or an administrator's decision)."""
+    actor = acting_user(actor)
+    check(permissions.can_manage_users(actor) or getattr(actor, "id", None) == user.id)
     user.rotate_session_token()
-    db.session.commit()
 
 
 def _throttle_minutes(email: str, address: str, now: datetime) -> int | None:
@@ -206,24 +243,37 @@ def _throttle_minutes(email: str, address: str, now: datetime) -> int | None:
 
 
 def authenticate(email: str, password: str, address: str, now: datetime | None = None) -> User:
-    """Return the user or raise; every failure looks the same from outside."""
+    """Return the user or raise; every failure looks the same from outside.
+
+    A failure is recorded (for throttling) in its own committed unit before the error
+    is raised, so the refusal does not roll the record back.
+    """
     now = now or utcnow()
     email = (email or "").strip().lower()[:254]
-    minutes = _throttle_minutes(email, address, now)
-    if minutes is not None:
-        raise LoginThrottled(minutes)
-    user = find_user_by_email(email) if email else None
-    ok = (user or _DUMMY_USER).check_password(password or "")
+    with transaction():
+        minutes = _throttle_minutes(email, address, now)
+        if minutes is not None:
+            raise LoginThrottled(minutes)
+        user = find_user_by_email(email) if email else None
+        if user is None:
+            passwords.waste_verification(password or "")
+            ok = False
+        else:
+            ok = user.check_password(password or "")
+        if not ok:
+            # Failures older than a day no longer throttle anything: drop them as new ones come.
+            db.session.execute(
+                delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1))
+            )
+            db.session.add(LoginAttempt(email=email, address=address, at=now))
+        elif user is not None and user.is_active:
+            db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+            user.last_login_at = now
+            # Older schemes (scrypt, pbkdf2) or weaker parameters move to today's argon2id.
+            user.upgrade_password_hash(password)
     if user is None or not ok:
-        # Failures older than a day no longer throttle anything: drop them as new ones come.
-        db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
-        db.session.add(LoginAttempt(email=email, address=address, at=now))
-        db.session.commit()
         raise InvalidCredentials(_("Неверный адрес электронной почты или пароль."))
     if not user.is_active:
         # Said only to someone who knows the password, so it leaks nothing new.
         raise AccountDisabled(_("Учётная запись отключена. Обратитесь к администратору."))
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
-    user.last_login_at = now
-    db.session.commit()
     return user

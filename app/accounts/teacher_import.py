@@ -7,14 +7,19 @@ import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask_babel import gettext as _
 
+from app import permissions
 from app.accounts import directory
 from app.accounts import services as accounts
+from app.accounts.actors import acting_user
 from app.accounts.models import Role, User
 from app.core import table_files
 from app.core.errors import ValidationError
+from app.core.pending_import import PendingImport
+from app.core.unit_of_work import check, unit_of_work
 from app.extensions import db
 
 COLUMNS = {
@@ -82,7 +87,8 @@ def read_rows(path: Path, max_rows: int) -> Iterator[tuple[int, dict[str, str]]]
     return table_files.read_table(path, max_rows, _header_map)
 
 
-def build_preview(path: Path, max_rows: int) -> ImportPreview:
+def build_preview(path: Path, max_rows: int, actor: Any = None) -> ImportPreview:
+    check(permissions.can_import_teachers(acting_user(actor)))
     organizations = directory.organization_lookup()
     subjects = directory.subject_lookup()
     seen: dict[str, int] = {}
@@ -128,6 +134,19 @@ def build_preview(path: Path, max_rows: int) -> ImportPreview:
     return ImportPreview(rows)
 
 
+def preview_upload(
+    pending: PendingImport, upload: Any, max_rows: int, actor: Any = None
+) -> ImportPreview:
+    """Keep the uploaded list for the confirmation and show what it would do."""
+    check(permissions.can_import_teachers(acting_user(actor)))
+    path = pending.save(upload)
+    try:
+        return build_preview(path, max_rows, actor)
+    except ValidationError:
+        pending.discard()  # an unreadable list is not kept for a confirmation
+        raise
+
+
 def generate_password(length: int = 10) -> str:
     while True:
         password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
@@ -135,31 +154,27 @@ def generate_password(length: int = 10) -> str:
             return password
 
 
-def apply_import(path: Path, max_rows: int) -> ImportResult:
+@unit_of_work()
+def apply_import(path: Path, max_rows: int, actor: Any = None) -> ImportResult:
     """Create every valid row in one transaction; any failure writes nothing."""
-    preview = build_preview(path, max_rows)
+    preview = build_preview(path, max_rows, actor)
     created: list[tuple[User, str]] = []
-    try:
-        for row in preview.to_create:
-            last, first, patronymic = row.parsed["name"]  # type: ignore[misc]
-            user = User(
-                email=row.parsed["email"],
-                last_name=last,
-                first_name=first,
-                patronymic=patronymic,
-                position=row.position,
-                role=Role.TEACHER,
-                organization=row.parsed["organization"],
-                subjects=row.parsed["subjects"],
-                must_change_password=True,
-            )
-            password = generate_password()
-            user.set_password(password)
-            user.refresh_search_text()
-            db.session.add(user)
-            created.append((user, password))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for row in preview.to_create:
+        last, first, patronymic = row.parsed["name"]  # type: ignore[misc]
+        user = User(
+            email=row.parsed["email"],
+            last_name=last,
+            first_name=first,
+            patronymic=patronymic,
+            position=row.position,
+            role=Role.TEACHER,
+            organization=row.parsed["organization"],
+            subjects=row.parsed["subjects"],
+            must_change_password=True,
+        )
+        password = generate_password()
+        user.set_password(password)
+        user.refresh_search_text()
+        db.session.add(user)
+        created.append((user, password))
     return ImportResult(created, len(preview.skipped), len(preview.with_errors))

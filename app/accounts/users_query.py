@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from app import permissions
 from app.accounts.models import Role, User
 from app.extensions import db
 
@@ -46,6 +49,26 @@ def build(filters: UserFilters) -> Select[Any]:
     elif filters.status == "inactive":
         query = query.where(User.is_active_flag.is_(False))
     return query
+
+
+def page(actor: Any, filters: UserFilters, number: int, per_page: int) -> Pagination:
+    """One page of the people ``actor`` may list, each with their organization loaded."""
+    query = permissions.visible_users(actor, build(filters)).options(
+        selectinload(User.organization)
+    )
+    return db.paginate(query, page=number, per_page=per_page, error_out=False)
+
+
+def active_people(roles: tuple[str, ...]) -> list[User]:
+    """Choices for a list of people, with their organizations (shown beside the names)."""
+    return list(
+        db.session.execute(
+            select(User)
+            .where(User.is_active_flag.is_(True), User.role.in_(roles))
+            .options(selectinload(User.organization))
+            .order_by(User.last_name, User.first_name)
+        ).scalars()
+    )
 
 
 def users_per_organization() -> dict[int, int]:

@@ -25,6 +25,7 @@ from app import permissions
 from app.accounts import directory
 from app.accounts.models import User
 from app.core.errors import ValidationError
+from app.core.unit_of_work import check, transaction
 from app.extensions import db
 from app.materials import collections, file_types
 from app.materials import services as materials
@@ -208,6 +209,8 @@ def import_folder(
     publish: bool = False,
     on_file: Callable[[Path], None] | None = None,
 ) -> ImportReport:
+    """Each file is its own unit of work: a bad file is reported and the rest go on."""
+    check(permissions.can_import_materials(actor))
     if not folder.is_dir():
         raise ValidationError(_("Папка %(path)s не найдена.", path=str(folder)))
     rows = read_manifest(manifest) if manifest else {}
@@ -231,18 +234,17 @@ def import_folder(
         row = rows.get(_fold(rel)) or rows.get(_fold(path.name))
         parent = PurePosixPath(rel).parent
         try:
-            data = _metadata(rel, kind.code, row)
-            if str(parent) != ".":
-                data.collection_ids = [collections.get_or_create(parent.parts[0], actor).id]
-            with path.open("rb") as fh:
+            with transaction(), path.open("rb") as fh:
+                data = _metadata(rel, kind.code, row)
+                if str(parent) != ".":
+                    data.collection_ids = [collections.get_or_create(parent.parts[0], actor).id]
                 material = materials.create_material(
                     data,
                     [materials.Upload(fh, path.name, str(path))],
                     actor,
                     action="publish" if publish else "draft",
                 )
-        except ValidationError as exc:
-            db.session.rollback()
+        except ValidationError as exc:  # rolled back by its unit; the next file goes on
             report.failed.append((rel, str(exc)))
             continue
         report.imported.append((rel, material.id))
@@ -305,6 +307,7 @@ def _copy_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Pa
 
 
 def import_zip(stream: IO[bytes], actor: User, *, publish: bool, limits: ZipLimits) -> ImportReport:
+    check(permissions.can_import_materials(actor))
     workdir = Path(tempfile.mkdtemp(prefix="zip-import-"))
     try:
         extract_zip(stream, workdir, limits)

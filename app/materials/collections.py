@@ -6,8 +6,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import permissions
 from app.accounts.models import User
 from app.core.errors import ValidationError
+from app.core.unit_of_work import check, found, unit_of_work
 from app.extensions import db
 from app.materials.models import Collection, Material, MaterialStatus, material_collections
 
@@ -32,9 +34,16 @@ def list_with_counts() -> list[tuple[Collection, int]]:
     return [(c, counts.get(c.id, 0)) for c in list_collections()]
 
 
+def get_collection(collection_id: int, actor: User) -> Collection:
+    check(permissions.can_manage_collections(actor))
+    return found(db.session.get(Collection, collection_id))
+
+
+@unit_of_work()
 def save_collection(
     name: str, description: str, actor: User, collection: Collection | None = None
 ) -> Collection:
+    check(permissions.can_manage_collections(actor))
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(_("Укажите название коллекции."), "name")
@@ -43,9 +52,8 @@ def save_collection(
     collection.description = (description or "").strip()[:5000]
     db.session.add(collection)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as exc:
-        db.session.rollback()
         raise ValidationError(_("Коллекция с таким названием уже есть."), "name") from exc
     return collection
 

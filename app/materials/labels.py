@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from app.accounts.labels import per_locale
 from app.materials.models import EducationLevel, MaterialStatus, MaterialType
 
 
+@per_locale
 def material_type_labels() -> dict[str, str]:
     return {
         MaterialType.DEVELOPMENT: _("Методическая разработка"),
@@ -22,6 +24,7 @@ def material_type_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def level_labels() -> dict[str, str]:
     return {
         EducationLevel.PRESCHOOL: _("Дошкольное"),
@@ -33,6 +36,7 @@ def level_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def status_labels() -> dict[str, str]:
     return {
         MaterialStatus.DRAFT: _("Черновик"),
@@ -43,6 +47,7 @@ def status_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def action_labels() -> dict[str, str]:
     return {
         "submit": _("Отправить на экспертизу"),

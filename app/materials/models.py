@@ -49,6 +49,10 @@ class EducationLevel(enum.StrEnum):
     SUPPLEMENTARY = "supplementary"
 
 
+# The order levels are shown in: the order of the enum (a list page sorts 40 times).
+_LEVEL_RANK = {level.value: rank for rank, level in enumerate(EducationLevel)}
+
+
 class MaterialStatus(enum.StrEnum):
     DRAFT = "draft"
     REVIEW = "review"
@@ -151,8 +155,7 @@ class Material(Base):
 
     @property
     def levels(self) -> list[str]:
-        order = list(EducationLevel)
-        return sorted((row.level for row in self.level_rows), key=lambda lv: order.index(lv))
+        return sorted((row.level for row in self.level_rows), key=_LEVEL_RANK.__getitem__)
 
     @levels.setter
     def levels(self, values: list[str]) -> None:

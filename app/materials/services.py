@@ -22,6 +22,7 @@ from app.accounts.models import Organization, Subject, User
 from app.core.errors import NotFound, PermissionDenied, StorageFailure, ValidationError
 from app.core.models import utcnow
 from app.core.storage import get_store
+from app.core.unit_of_work import check, found, unit_of_work
 from app.extensions import db
 from app.materials import file_types
 from app.materials.models import (
@@ -219,14 +220,7 @@ def _record(material: Material, actor: User | None, to_status: str, comment: str
         material.review_comment = comment
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
+@unit_of_work()
 def create_material(
     data: MaterialData,
     uploads: Sequence[Upload],
@@ -236,10 +230,12 @@ def create_material(
     created_at: datetime | None = None,
 ) -> Material:
     """Create a material with its files. ``action``: draft, submit or publish."""
-    if not permissions.can_upload_material(actor):
-        raise PermissionDenied(_("Недостаточно прав для загрузки материалов."))
-    if action == "publish" and not permissions.can_publish_directly(actor):
-        raise PermissionDenied(_("Публиковать материалы может только методист."))
+    check(permissions.can_upload_material(actor), _("Недостаточно прав для загрузки материалов."))
+    if action == "publish":
+        check(
+            permissions.can_publish_directly(actor),
+            _("Публиковать материалы может только методист."),
+        )
     if action not in ("draft", "submit", "publish"):
         raise ValidationError(_("Неизвестное действие."))
     values = _validate(data)
@@ -262,21 +258,32 @@ def create_material(
     db.session.flush()
     for row in material.files:
         row.lineage_id = row.id
-    _commit()
     return material
 
 
+@unit_of_work()
 def update_material(material: Material, data: MaterialData, actor: User) -> Material:
-    if not permissions.can_edit_material(actor, material):
-        raise NotFound()
+    _check_editable(actor, material)
     _apply(material, _validate(data))
-    _commit()
     return material
 
 
-def add_files(material: Material, uploads: Sequence[Upload], actor: User) -> list[StoredFile]:
+def _check_editable(actor: User, material: Material) -> None:
     if not permissions.can_edit_material(actor, material):
         raise NotFound()
+
+
+def file_of(material: Material, file_id: int) -> StoredFile:
+    """A file of ``material`` by its id; any other file is ``NotFound``."""
+    file = db.session.get(StoredFile, file_id)
+    if file is None or file.material_id != material.id:
+        raise NotFound()
+    return file
+
+
+@unit_of_work()
+def add_files(material: Material, uploads: Sequence[Upload], actor: User) -> list[StoredFile]:
+    _check_editable(actor, material)
     if not uploads:
         raise ValidationError(_("Выберите файл."), "files")
     rows = [_file_row(item, actor) for item in store_uploads(uploads)]
@@ -284,14 +291,19 @@ def add_files(material: Material, uploads: Sequence[Upload], actor: User) -> lis
     db.session.flush()
     for row in rows:
         row.lineage_id = row.id
-    _commit()
     return rows
 
 
-def replace_file(material: Material, file: StoredFile, upload: Upload, actor: User) -> StoredFile:
+@unit_of_work()
+def replace_file(
+    material: Material, file: StoredFile, upload: Upload | None, actor: User
+) -> StoredFile:
     """A new version of ``file``; the earlier one stays, downloadable from the history."""
-    if not permissions.can_edit_material(actor, material) or file.material_id != material.id:
+    _check_editable(actor, material)
+    if file.material_id != material.id:
         raise NotFound()
+    if upload is None:
+        raise ValidationError(_("Выберите файл."), "files")
     if not file.is_current:
         raise ValidationError(_("Заменить можно только текущую версию файла."))
     (stored,) = store_uploads([upload])
@@ -301,21 +313,22 @@ def replace_file(material: Material, file: StoredFile, upload: Upload, actor: Us
     file.is_current = False
     file.superseded_at = utcnow()
     material.files.append(row)
-    _commit()
     return row
 
 
+@unit_of_work()
 def remove_file(material: Material, file: StoredFile, actor: User) -> None:
     """Retire a file (all its versions stay in the history); a material keeps at least one."""
-    if not permissions.can_edit_material(actor, material) or file.material_id != material.id:
+    _check_editable(actor, material)
+    if file.material_id != material.id:
         raise NotFound()
     if file.is_current and len(material.current_files) <= 1:
         raise ValidationError(_("У материала должен остаться хотя бы один файл."))
     file.is_current = False
     file.superseded_at = utcnow()
-    _commit()
 
 
+@unit_of_work()
 def change_status(material: Material, actor: User, action: str, comment: str = "") -> Material:
     if not permissions.can_view_material(actor, material):
         raise NotFound()
@@ -327,28 +340,31 @@ def change_status(material: Material, actor: User, action: str, comment: str = "
     if action == "publish" and not material.current_files:
         raise ValidationError(_("Нельзя опубликовать материал без файлов."))
     _record(material, actor, permissions.TRANSITIONS[action][1], comment)
-    _commit()
     return material
 
 
+@unit_of_work()
 def delete_material(material: Material, actor: User) -> None:
     if not permissions.can_delete_material(actor, material):
         raise NotFound()
     db.session.delete(material)
-    _commit()
 
 
 def get_material(material_id: int, user: User) -> Material:
-    material = db.session.get(Material, material_id)
-    if material is None or not permissions.can_view_material(user, material):
-        raise NotFound()
+    material = found(db.session.get(Material, material_id))
+    check(permissions.can_view_material(user, material))
+    return material
+
+
+def get_editable(material_id: int, user: User) -> Material:
+    material = get_material(material_id, user)
+    _check_editable(user, material)
     return material
 
 
 def get_file(file_id: int, user: User) -> StoredFile:
-    file = db.session.get(StoredFile, file_id)
-    if file is None or not permissions.can_download_file(user, file):
-        raise NotFound()
+    file = found(db.session.get(StoredFile, file_id))
+    check(permissions.can_download_file(user, file))
     return file
 
 
@@ -359,6 +375,7 @@ def upload_from_bytes(content: bytes, filename: str) -> Upload:
 EXPERIENCE_BANK_NAME = "Банк передового педагогического опыта"
 
 
+@unit_of_work()
 def experience_bank() -> Collection:
     """The bank of advanced pedagogical experience (made by a migration; recreated if lost)."""
     bank = db.session.execute(
@@ -371,5 +388,4 @@ def experience_bank() -> Collection:
             is_experience_bank=True,
         )
         db.session.add(bank)
-        db.session.commit()
     return bank

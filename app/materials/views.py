@@ -1,5 +1,14 @@
+"""The materials bank's pages: catalog, a material, its files, lists, collections, import.
+
+Thin views: services look objects up (``NotFound`` → 404), check permissions and own
+the transaction; refusals reach the application's error handlers or, on a form,
+``core.forms.submit``. A store that cannot give or take bytes is answered 503 by
+the application's handler in ``core.error_pages``.
+"""
+
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -9,9 +18,8 @@ from werkzeug.wrappers import Response
 
 from app import permissions
 from app.accounts import directory
-from app.core.errors import NotFound, PermissionDenied, StorageFailure, ValidationError
+from app.core.forms import form_status, submit
 from app.core.http import page_arg
-from app.extensions import db
 from app.materials import bulk_import, catalog, collections, files, tracking
 from app.materials import services as materials
 from app.materials.forms import (
@@ -23,12 +31,8 @@ from app.materials.forms import (
     ZipImportForm,
 )
 from app.materials.labels import action_labels, level_labels, material_type_labels
-from app.materials.models import Collection, Material, StoredFile
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
-
-
-PER_PAGE = 20
 
 
 @bp.before_request
@@ -39,13 +43,6 @@ def require_login() -> None:
 
 def _user() -> Any:
     return current_user._get_current_object()
-
-
-def _material_or_404(material_id: int) -> Material:
-    try:
-        return materials.get_material(material_id, _user())
-    except NotFound:
-        abort(404)
 
 
 def _fill_choices(form: MaterialForm) -> None:
@@ -82,14 +79,8 @@ def _uploads(name: str) -> list[materials.Upload]:
     ]
 
 
-def _report(form: Any, exc: ValidationError) -> int:
-    """Put a domain error next to its field (or on top); storage failures answer 503."""
-    field = getattr(form, exc.field or "", None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
-    return 503 if isinstance(exc, StorageFailure) else 200
+def _back_to(material_id: int) -> Response:
+    return redirect(url_for("catalog.detail", material_id=material_id))
 
 
 # --- catalog -----------------------------------------------------------------
@@ -98,12 +89,9 @@ def _report(form: Any, exc: ValidationError) -> int:
 @bp.route("/materials")
 def index() -> str:
     filters = catalog.CatalogFilters.from_args(request.args)
-    pagination = db.paginate(
-        catalog.catalog_query(_user(), filters), page=page_arg(), per_page=PER_PAGE, error_out=False
-    )
     return render_template(
         "catalog/index.html",
-        pagination=pagination,
+        pagination=catalog.catalog_page(_user(), filters, page_arg()),
         filters=filters,
         options=catalog.filter_options(),
     )
@@ -111,8 +99,8 @@ def index() -> str:
 
 @bp.route("/materials/<int:material_id>")
 def detail(material_id: int) -> str:
-    material = _material_or_404(material_id)
     user = _user()
+    material = materials.get_material(material_id, user)
     tracking.record_material_view(user, material)
     status_form = StatusForm()
     status_form.action.choices = [
@@ -137,166 +125,115 @@ def new() -> str | Response | tuple[str, int]:
     _fill_choices(form)
     if request.method == "GET":
         form.organization_id.data = user.organization_id
-        bank = materials.experience_bank()
-        if bank is not None and not permissions.is_reviewer(user):
-            form.collection_ids.data = [bank.id]
+        if not permissions.is_reviewer(user):
+            form.collection_ids.data = [materials.experience_bank().id]
     if form.validate_on_submit():
         action = request.form.get("action", "draft")
-        try:
-            material = materials.create_material(
-                _material_data(form), _uploads("files"), user, action=action
-            )
-        except PermissionDenied:
-            abort(404)
-        except ValidationError as exc:
-            status = _report(form, exc)
-            return render_template("catalog/form.html", form=form, material=None), status
-        messages = {
-            "draft": _("Материал сохранён как черновик."),
-            "submit": _("Материал отправлен на экспертизу."),
-            "publish": _("Материал опубликован."),
-        }
-        flash(messages.get(action, messages["draft"]), "success")
-        return redirect(url_for("catalog.detail", material_id=material.id))
-    return render_template("catalog/form.html", form=form, material=None)
+        create = functools.partial(materials.create_material, action=action)
+        material = submit(form, create, _material_data(form), _uploads("files"), user)
+        if material is not None:
+            messages = {
+                "draft": _("Материал сохранён как черновик."),
+                "submit": _("Материал отправлен на экспертизу."),
+                "publish": _("Материал опубликован."),
+            }
+            flash(messages.get(action, messages["draft"]), "success")
+            return _back_to(material.id)
+    return render_template("catalog/form.html", form=form, material=None), form_status(form)
 
 
 @bp.route("/materials/<int:material_id>/edit", methods=["GET", "POST"])
 def edit(material_id: int) -> str | Response | tuple[str, int]:
-    material = _material_or_404(material_id)
     user = _user()
-    if not permissions.can_edit_material(user, material):
-        abort(404)
+    material = materials.get_editable(material_id, user)
     form = MaterialForm(obj=material)
     _fill_choices(form)
     if request.method == "GET":
         form.subject_ids.data = [s.id for s in material.subjects]
         form.collection_ids.data = [c.id for c in material.collections]
         form.levels.data = material.levels
-    if form.validate_on_submit():
-        try:
-            materials.update_material(material, _material_data(form), user)
-        except ValidationError as exc:
-            db.session.rollback()
-            status = _report(form, exc)
-            return render_template("catalog/form.html", form=form, material=material), status
+    if form.validate_on_submit() and (
+        submit(form, materials.update_material, material, _material_data(form), user) is not None
+    ):
         flash(_("Изменения сохранены."), "success")
-        return redirect(url_for("catalog.detail", material_id=material.id))
-    return render_template("catalog/form.html", form=form, material=material)
+        return _back_to(material.id)
+    return render_template("catalog/form.html", form=form, material=material), form_status(form)
 
 
-def _file_of(material: Material, file_id: int) -> StoredFile:
-    file = db.session.get(StoredFile, file_id)
-    if file is None or file.material_id != material.id:
-        abort(404)
-    return file
-
-
-def _file_action(material_id: int, action: Any, success: str) -> Response:
-    material = _material_or_404(material_id)
-    try:
-        action(material)
-    except NotFound:
-        abort(404)
-    except ValidationError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        flash(success, "success")
-    return redirect(url_for("catalog.detail", material_id=material_id))
+# A refused file action (a wrong type, the last file) is a ValidationError: the error
+# handlers flash it on the material page the form was posted from.
 
 
 @bp.route("/materials/<int:material_id>/files", methods=["POST"])
 def add_file(material_id: int) -> Response:
-    return _file_action(
-        material_id,
-        lambda m: materials.add_files(m, _uploads("file"), _user()),
-        _("Файл добавлен."),
-    )
+    user = _user()
+    materials.add_files(materials.get_material(material_id, user), _uploads("file"), user)
+    flash(_("Файл добавлен."), "success")
+    return _back_to(material_id)
 
 
 @bp.route("/materials/<int:material_id>/files/<int:file_id>/replace", methods=["POST"])
 def replace_file(material_id: int, file_id: int) -> Response:
-    def replace(material: Material) -> None:
-        uploads = _uploads("file")
-        if not uploads:
-            raise ValidationError(_("Выберите файл."))
-        materials.replace_file(material, _file_of(material, file_id), uploads[0], _user())
-
-    return _file_action(material_id, replace, _("Загружена новая версия файла."))
+    user = _user()
+    material = materials.get_material(material_id, user)
+    upload = next(iter(_uploads("file")), None)
+    materials.replace_file(material, materials.file_of(material, file_id), upload, user)
+    flash(_("Загружена новая версия файла."), "success")
+    return _back_to(material_id)
 
 
 @bp.route("/materials/<int:material_id>/files/<int:file_id>/remove", methods=["POST"])
 def remove_file(material_id: int, file_id: int) -> Response:
-    return _file_action(
-        material_id,
-        lambda m: materials.remove_file(m, _file_of(m, file_id), _user()),
-        _("Файл убран из материала; его версии остались в истории."),
-    )
+    user = _user()
+    material = materials.get_material(material_id, user)
+    materials.remove_file(material, materials.file_of(material, file_id), user)
+    flash(_("Файл убран из материала; его версии остались в истории."), "success")
+    return _back_to(material_id)
 
 
 @bp.route("/materials/<int:material_id>/status", methods=["POST"])
 def change_status(material_id: int) -> Response:
-    material = _material_or_404(material_id)
     user = _user()
+    material = materials.get_material(material_id, user)
     form = StatusForm()
     form.action.choices = [(a, a) for a in permissions.allowed_actions(user, material)]
     if not form.validate_on_submit():
         abort(404 if not form.action.choices else 400)
-    try:
-        materials.change_status(material, user, form.action.data or "", form.comment.data or "")
-    except PermissionDenied:
-        abort(404)
-    except ValidationError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        flash(_("Статус материала изменён."), "success")
-    return redirect(url_for("catalog.detail", material_id=material.id))
+    materials.change_status(material, user, form.action.data or "", form.comment.data or "")
+    flash(_("Статус материала изменён."), "success")
+    return _back_to(material.id)
 
 
 @bp.route("/materials/<int:material_id>/delete", methods=["POST"])
 def delete(material_id: int) -> Response:
-    material = _material_or_404(material_id)
-    try:
-        materials.delete_material(material, _user())
-    except NotFound:
-        abort(404)
+    user = _user()
+    materials.delete_material(materials.get_material(material_id, user), user)
     flash(_("Материал удалён."), "success")
     return redirect(url_for("catalog.mine"))
 
 
 @bp.route("/materials/<int:material_id>/favourite", methods=["POST"])
 def favourite(material_id: int) -> Response:
-    material = _material_or_404(material_id)
-    added = catalog.toggle_favourite(_user(), material)
+    user = _user()
+    added = catalog.toggle_favourite(user, materials.get_material(material_id, user))
     flash(_("Добавлено в избранное.") if added else _("Убрано из избранного."), "success")
-    return redirect(url_for("catalog.detail", material_id=material.id))
+    return _back_to(material_id)
 
 
 @bp.route("/materials/mine")
 def mine() -> str:
-    pagination = db.paginate(
-        catalog.my_materials_query(_user()), page=page_arg(), per_page=PER_PAGE, error_out=False
-    )
-    return render_template("catalog/mine.html", pagination=pagination)
+    return render_template("catalog/mine.html", pagination=catalog.mine_page(_user(), page_arg()))
 
 
 @bp.route("/materials/favourites")
 def favourites() -> str:
-    pagination = db.paginate(
-        catalog.favourites_query(_user()), page=page_arg(), per_page=PER_PAGE, error_out=False
-    )
+    pagination = catalog.favourites_page(_user(), page_arg())
     return render_template("catalog/favourites.html", pagination=pagination)
 
 
 @bp.route("/materials/review")
 def review_queue() -> str:
-    if not permissions.is_reviewer(_user()):
-        abort(404)
-    pagination = db.paginate(
-        catalog.review_queue_query(), page=page_arg(), per_page=PER_PAGE, error_out=False
-    )
+    pagination = catalog.review_page(_user(), page_arg())
     return render_template("catalog/review_queue.html", pagination=pagination)
 
 
@@ -305,21 +242,8 @@ def review_queue() -> str:
 
 def _serve(file_id: int, *, inline: bool) -> Response:
     user = _user()
-    try:
-        file = materials.get_file(file_id, user)
-        response = files.file_response(file, inline=inline)
-    except NotFound:
-        abort(404)
-    except StorageFailure:
-        return Response(
-            render_template(
-                "errors/error.html",
-                code=503,
-                title=_("Хранилище недоступно"),
-                message=_("Файл сейчас не удаётся получить из хранилища. Попробуйте позже."),
-            ),
-            status=503,
-        )
+    file = materials.get_file(file_id, user)
+    response = files.file_response(file, inline=inline)
     if not inline and files.counts_as_download():
         tracking.record_download(user, file)
     return response
@@ -343,13 +267,14 @@ def collections_list() -> str | Response:
     user = _user()
     form = CollectionForm()
     if form.validate_on_submit():
-        if not permissions.can_manage_collections(user):
-            abort(404)
-        try:
-            collections.save_collection(form.name.data or "", form.description.data or "", user)
-        except ValidationError as exc:
-            _report(form, exc)
-        else:
+        saved = submit(
+            form,
+            collections.save_collection,
+            form.name.data or "",
+            form.description.data or "",
+            user,
+        )
+        if saved is not None:
             flash(_("Коллекция создана."), "success")
             return redirect(url_for("catalog.collections_list"))
     return render_template(
@@ -361,20 +286,19 @@ def collections_list() -> str | Response:
 
 @bp.route("/collections/<int:collection_id>", methods=["GET", "POST"])
 def collection_edit(collection_id: int) -> str | Response:
-    if not permissions.can_manage_collections(_user()):
-        abort(404)
-    collection = db.session.get(Collection, collection_id)
-    if collection is None:
-        abort(404)
+    user = _user()
+    collection = collections.get_collection(collection_id, user)
     form = CollectionForm(obj=collection)
     if form.validate_on_submit():
-        try:
-            collections.save_collection(
-                form.name.data or "", form.description.data or "", _user(), collection
-            )
-        except ValidationError as exc:
-            _report(form, exc)
-        else:
+        saved = submit(
+            form,
+            collections.save_collection,
+            form.name.data or "",
+            form.description.data or "",
+            user,
+            collection,
+        )
+        if saved is not None:
             flash(_("Коллекция сохранена."), "success")
             return redirect(url_for("catalog.collections_list"))
     return render_template("catalog/collection_form.html", form=form, collection=collection)
@@ -388,15 +312,12 @@ def zip_import() -> str | Response | tuple[str, int]:
     form = ZipImportForm()
     report = None
     if form.validate_on_submit():
-        publish = request.form.get("publish") == "1"
-        try:
-            report = bulk_import.import_zip(
-                form.file.data.stream,
-                user,
-                publish=publish,
-                limits=bulk_import.ZipLimits.from_config(current_app.config),
-            )
-        except ValidationError as exc:
-            status = _report(form, exc)
-            return render_template("catalog/zip_import.html", form=form, report=None), status
-    return render_template("catalog/zip_import.html", form=form, report=report)
+        report = submit(
+            form,
+            bulk_import.import_zip,
+            form.file.data.stream,
+            user,
+            publish=request.form.get("publish") == "1",
+            limits=bulk_import.ZipLimits.from_config(current_app.config),
+        )
+    return render_template("catalog/zip_import.html", form=form, report=report), form_status(form)

@@ -11,12 +11,35 @@ from app.accounts.models import Role, User
 STAFF_ROLES = (Role.METHODIST, Role.MANAGER, Role.ADMIN)
 
 
+class SystemActor:
+    """The operator at the console (``flask`` commands, seeding): no person, and every right.
+
+    Account actions take it when no one is signed in because no request is running;
+    within a request they act for the signed-in user instead (see ``accounts.actors``).
+    """
+
+    id = None
+    role = "system"
+    is_authenticated = True
+    is_active = True
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+
 def _active(user: Any) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
+def is_system(user: Any) -> bool:
+    return user is SYSTEM
+
+
 def is_admin(user: Any) -> bool:
-    return _active(user) and user.role == Role.ADMIN
+    return is_system(user) or (_active(user) and user.role == Role.ADMIN)
 
 
 def can_manage_users(user: Any) -> bool:
@@ -53,3 +76,8 @@ def visible_users(user: Any, query: Select[Any]) -> Select[Any]:
 
 
 # --- materials bank -----------------------------------------------------------
+
+
+def can_view_audit_log(user: Any) -> bool:
+    """The journal names people and what was done to them: administrators only (152-ФЗ)."""
+    return is_admin(user)

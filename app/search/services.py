@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from app import permissions
@@ -174,6 +175,7 @@ def _visible_by_id(user: User, ids: list[int]) -> dict[int, Material]:
         return {}
     query = permissions.visible_materials(user, select(Material).where(Material.id.in_(ids)))
     query = query.where(Material.status.in_(permissions.visible_statuses(user)))
+    query = query.options(selectinload(Material.subjects))
     return {m.id: m for m in db.session.execute(query).scalars()}
 
 
@@ -195,7 +197,10 @@ def simple_search(user: User, q: str, page: int, sort: str, result: SearchPage) 
         Material.download_count.desc() if sort == "downloads" else Material.published_at.desc()
     )
     rows = db.session.execute(
-        query.order_by(order, Material.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+        query.options(selectinload(Material.subjects))
+        .order_by(order, Material.id.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
     ).scalars()
     result.materials = list(rows)
     result.total = int(total)

@@ -259,15 +259,44 @@ def test_login_with_csrf_token_works(client, csrf_enabled):
     assert response.status_code == 302
 
 
-def test_cross_site_get_logout_asks_for_confirmation(client):
-    user = make_user()
-    login(client, user)
-    response = client.get("/logout", headers={"Sec-Fetch-Site": "cross-site"})
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # no Sec-Fetch-Site at all: older browsers, scripts, <img src=/logout>
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "none"},
+        {"Sec-Fetch-Site": "same-origin"},
+    ],
+    ids=["no-header", "cross-site", "same-site", "none", "same-origin"],
+)
+def test_get_logout_never_signs_out(client, headers):
+    login(client, make_user())
+    response = client.get("/logout", headers=headers)
     assert response.status_code == 200
     assert "Выйти из системы?" in page(response)
     assert client.get("/home").status_code == 200
-    response = client.get("/logout", headers={"Sec-Fetch-Site": "none"})
+
+
+def test_logout_is_a_post_with_a_csrf_token(client, csrf_enabled):
+    import re
+
+    user = make_user()
+    form = page(client.get("/login"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    assert token
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token[1]})
+    assert client.get("/home").status_code == 200
+
+    assert client.post("/logout").status_code == 400  # no token: refused, still signed in
+    assert client.get("/home").status_code == 200
+
+    confirm = page(client.get("/logout"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', confirm)
+    assert token
+    response = client.post("/logout", data={"csrf_token": token[1]})
     assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
     assert client.get("/home").status_code == 302
 
 
@@ -282,13 +311,19 @@ def test_security_headers(client):
 
 
 def test_pages_have_no_inline_scripts(client):
-    user = make_user(Role.ADMIN)
-    login(client, user)
     import re
 
-    for url in ("/login", "/home", "/admin/users", "/admin/import"):
-        html = page(client.get(url))
-        for tag in re.findall(r"<script[^>]*>", html):
+    user = make_user(Role.ADMIN)
+    pages = {"/login": page(client.get("/login"))}  # signed in, /login only redirects
+    login(client, user)
+    for url in ("/home", "/admin/users", "/admin/import"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages[url] = page(response)
+    for url, html in pages.items():
+        tags = re.findall(r"<script[^>]*>", html)
+        assert tags, url  # the pages do load scripts: each one must come from a file
+        for tag in tags:
             assert "src=" in tag, f"inline script on {url}"
         assert "onclick=" not in html and "style=" not in html
 
@@ -320,3 +355,74 @@ def test_nul_in_form_values_is_stripped(client):
     client.post("/admin/subjects", data={"name": "Химия\x00"})
     names = db.session.execute(select(Subject.name)).scalars().all()
     assert names == ["Химия"]
+
+
+# --- password hashes ------------------------------------------------------------------
+
+
+def test_production_config_hashes_with_argon2id_at_owasp_parameters(monkeypatch):
+    from flask import Flask
+
+    from app.accounts import passwords
+    from config import load_config
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@db/x")
+    monkeypatch.setenv("STORAGE_URL", "file:///tmp/unused")
+    production = Flask("production-config")
+    production.config.from_object(load_config("production"))
+    with production.app_context():
+        stored = passwords.hash_password("Пароль-2024")
+        assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert passwords.verify_password(stored, "Пароль-2024")
+        assert not passwords.verify_password(stored, "Пароль-2025")
+        assert not passwords.needs_rehash(stored)
+
+
+def test_tests_hash_with_cheap_argon2id(app):
+    user = make_user()
+    assert user.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
+@pytest.mark.parametrize(
+    "method", ["scrypt", "pbkdf2:sha256:1000"], ids=["werkzeug-scrypt", "werkzeug-pbkdf2"]
+)
+def test_an_old_scheme_hash_is_replaced_at_sign_in(client, method):
+    from werkzeug.security import generate_password_hash
+
+    user = make_user()
+    user.password_hash = generate_password_hash(PASSWORD, method=method)
+    token = user.session_token
+    db.session.commit()
+    old = user.password_hash
+
+    assert login(client, user, "wrong-pass-1").status_code == 200
+    db.session.refresh(user)
+    assert user.password_hash == old  # a failed sign-in changes nothing
+
+    assert login(client, user).status_code == 302
+    db.session.refresh(user)
+    assert user.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert user.session_token == token  # the migration signs no one out
+    client.post("/logout")
+    assert login(client, user).status_code == 302  # and the new hash verifies
+
+
+def test_an_argon2_hash_with_other_parameters_is_replaced_at_sign_in(client):
+    from argon2 import PasswordHasher
+
+    user = make_user()
+    user.password_hash = PasswordHasher(time_cost=1, memory_cost=16, parallelism=2).hash(PASSWORD)
+    db.session.commit()
+    assert login(client, user).status_code == 302
+    db.session.refresh(user)
+    assert user.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
+def test_an_unreadable_hash_refuses_sign_in_without_an_error(client):
+    user = make_user()
+    user.password_hash = "md5$whatever"
+    db.session.commit()
+    response = login(client, user)
+    assert response.status_code == 200
+    assert WRONG in page(response)

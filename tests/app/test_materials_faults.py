@@ -291,6 +291,7 @@ def test_two_concurrent_uploads_of_the_same_file(app, client, methodist, teacher
     assert list(store.iter_keys()) == [rows[0].storage_key]
     assert list(Path(store.root, ".tmp").iterdir()) == []  # no spool left behind
     login(client, teacher)
+    assert len(results) == 2
     for file_id in results.values():
         response = client.get(f"/files/{file_id}/download")
         assert response.status_code == 200

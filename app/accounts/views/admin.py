@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import (
     Blueprint,
     abort,
@@ -14,7 +12,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import permissions
@@ -30,11 +27,11 @@ from app.accounts.forms_admin import (
     UserForm,
 )
 from app.accounts.labels import organization_kind_labels, role_labels
-from app.accounts.models import MethodicalAssociation, Organization, Role, Subject, User
-from app.core.errors import ValidationError
+from app.accounts.models import MethodicalAssociation, Organization, Role, Subject
+from app.core.forms import submit
 from app.core.http import page_arg
 from app.core.pending_import import PendingImport
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 
 bp = Blueprint("admin", __name__, template_folder="../templates")
 
@@ -46,21 +43,6 @@ def require_admin() -> Response | None:
     if not permissions.can_manage_directory(current_user):
         abort(404)
     return None
-
-
-def _get_or_404(model: Any, object_id: int) -> Any:
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
-def _attach_error(form: Any, exc: ValidationError) -> None:
-    field = getattr(form, exc.field or "", None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
 
 
 # --- users -----------------------------------------------------------------
@@ -90,9 +72,8 @@ def _user_data(form: UserForm) -> accounts.UserData:
 @bp.route("/users")
 def users() -> str:
     filters = users_query.UserFilters.from_args(request.args)
-    query = permissions.visible_users(current_user, users_query.build(filters))
-    pagination = db.paginate(
-        query, page=page_arg(), per_page=current_app.config["USERS_PER_PAGE"], error_out=False
+    pagination = users_query.page(
+        current_user, filters, page_arg(), current_app.config["USERS_PER_PAGE"]
     )
     return render_template(
         "admin/users.html",
@@ -109,11 +90,8 @@ def user_new() -> str | Response:
     if request.method == "GET":
         form.role.data = Role.TEACHER
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(_user_data(form), form.password.data or "")
-        except ValidationError as exc:
-            _attach_error(form, exc)
-        else:
+        user = submit(form, accounts.create_user, _user_data(form), form.password.data or "")
+        if user is not None:
             flash(_("Пользователь %(name)s создан.", name=user.full_name), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None)
@@ -121,20 +99,16 @@ def user_new() -> str | Response:
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int) -> str | Response:
-    user = _get_or_404(User, user_id)
+    user = accounts.get_user(user_id)
     form = UserForm(obj=user)
     _fill_user_choices(form)
     if request.method == "GET":
         form.subject_ids.data = [s.id for s in user.subjects]
-    if form.validate_on_submit():
-        try:
-            accounts.update_user(user, _user_data(form))
-        except ValidationError as exc:
-            db.session.rollback()
-            _attach_error(form, exc)
-        else:
-            flash(_("Изменения сохранены."), "success")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
+    if form.validate_on_submit() and (
+        submit(form, accounts.update_user, user, _user_data(form)) is not None
+    ):
+        flash(_("Изменения сохранены."), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template(
         "admin/user_form.html", form=form, user=user, password_form=SetPasswordForm()
     )
@@ -142,21 +116,18 @@ def user_edit(user_id: int) -> str | Response:
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 def user_password(user_id: int) -> str | Response:
-    user = _get_or_404(User, user_id)
+    user = accounts.get_user(user_id)
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
-            accounts.set_password(user, form.password.data or "", must_change=True)
-        except ValidationError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(
-                _(
-                    "Новый пароль задан. Все сеансы пользователя завершены; "
-                    "при входе он должен будет сменить пароль."
-                ),
-                "success",
-            )
+        # The service raises a ValidationError: shown on the page the form came from.
+        accounts.set_password(user, form.password.data or "", must_change=True)
+        flash(
+            _(
+                "Новый пароль задан. Все сеансы пользователя завершены; "
+                "при входе он должен будет сменить пароль."
+            ),
+            "success",
+        )
     else:
         for error in form.password.errors:
             flash(str(error), "danger")
@@ -165,18 +136,15 @@ def user_password(user_id: int) -> str | Response:
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 def user_active(user_id: int) -> Response:
-    user = _get_or_404(User, user_id)
+    user = accounts.get_user(user_id)
     activate = request.form.get("active") == "1"
-    if not activate and not permissions.can_deactivate_user(current_user, user):
-        flash(_("Нельзя отключить собственную учётную запись."), "danger")
-    else:
-        accounts.set_active(user, activate)
-        flash(
-            _("Учётная запись включена.")
-            if activate
-            else _("Учётная запись отключена, все её сеансы завершены."),
-            "success",
-        )
+    accounts.set_active(user, activate)
+    flash(
+        _("Учётная запись включена.")
+        if activate
+        else _("Учётная запись отключена, все её сеансы завершены."),
+        "success",
+    )
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
@@ -190,20 +158,17 @@ def import_teachers() -> str | Response:
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            path = PENDING.save(upload)
-        except ValidationError as exc:
-            form.file.errors.append(str(exc))
-            return render_template("admin/import.html", form=form)
-        try:
-            preview = teacher_import.build_preview(path, current_app.config["IMPORT_MAX_ROWS"])
-        except ValidationError as exc:
-            PENDING.discard()
-            form.file.errors.append(str(exc))
-            return render_template("admin/import.html", form=form)
-        return render_template(
-            "admin/import_preview.html", preview=preview, filename=upload.filename
+        preview = submit(
+            form,
+            teacher_import.preview_upload,
+            PENDING,
+            upload,
+            current_app.config["IMPORT_MAX_ROWS"],
         )
+        if preview is not None:
+            return render_template(
+                "admin/import_preview.html", preview=preview, filename=upload.filename
+            )
     return render_template("admin/import.html", form=form)
 
 
@@ -215,10 +180,8 @@ def import_confirm() -> str | Response:
         return redirect(url_for("admin.import_teachers"))
     try:
         result = teacher_import.apply_import(path, current_app.config["IMPORT_MAX_ROWS"])
-    except ValidationError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("admin.import_teachers"))
     finally:
+        # Imported or refused, the list is used once: a retry starts from a new upload.
         PENDING.discard()
     return render_template("admin/import_result.html", result=result)
 
@@ -237,7 +200,7 @@ def organizations() -> str:
 @bp.route("/organizations/new", methods=["GET", "POST"])
 @bp.route("/organizations/<int:org_id>", methods=["GET", "POST"])
 def organization_edit(org_id: int | None = None) -> str | Response:
-    org = _get_or_404(Organization, org_id) if org_id else None
+    org = directory.get(Organization, org_id) if org_id else None
     form = OrganizationForm(obj=org)
     form.kind.choices = list(organization_kind_labels().items())
     if form.validate_on_submit():
@@ -247,11 +210,7 @@ def organization_edit(org_id: int | None = None) -> str | Response:
             kind=form.kind.data or "",
             municipality=form.municipality.data or "",
         )
-        try:
-            directory.save_organization(data, org)
-        except ValidationError as exc:
-            _attach_error(form, exc)
-        else:
+        if submit(form, directory.save_organization, data, org) is not None:
             flash(_("Организация сохранена."), "success")
             return redirect(url_for("admin.organizations"))
     return render_template("admin/organization_form.html", form=form, org=org)
@@ -259,58 +218,43 @@ def organization_edit(org_id: int | None = None) -> str | Response:
 
 @bp.route("/organizations/<int:org_id>/delete", methods=["POST"])
 def organization_delete(org_id: int) -> Response:
-    org = _get_or_404(Organization, org_id)
-    try:
-        directory.delete_organization(org)
-    except ValidationError as exc:
-        flash(str(exc), "danger")
-    else:
-        flash(_("Организация удалена."), "success")
+    directory.delete_organization(directory.get(Organization, org_id))
+    flash(_("Организация удалена."), "success")
     return redirect(url_for("admin.organizations"))
 
 
 @bp.route("/subjects", methods=["GET", "POST"])
 def subjects() -> str | Response:
     form = SubjectForm()
-    if form.validate_on_submit():
-        try:
-            directory.save_subject(form.name.data or "")
-        except ValidationError as exc:
-            _attach_error(form, exc)
-        else:
-            flash(_("Предмет добавлен."), "success")
-            return redirect(url_for("admin.subjects"))
+    if form.validate_on_submit() and (
+        submit(form, directory.save_subject, form.name.data or "") is not None
+    ):
+        flash(_("Предмет добавлен."), "success")
+        return redirect(url_for("admin.subjects"))
     return render_template("admin/subjects.html", form=form, subjects=directory.list_subjects())
 
 
 @bp.route("/subjects/<int:subject_id>", methods=["GET", "POST"])
 def subject_edit(subject_id: int) -> str | Response:
-    subject = _get_or_404(Subject, subject_id)
+    subject = directory.get(Subject, subject_id)
     form = SubjectForm(obj=subject)
-    if form.validate_on_submit():
-        try:
-            directory.save_subject(form.name.data or "", subject)
-        except ValidationError as exc:
-            _attach_error(form, exc)
-        else:
-            flash(_("Предмет сохранён."), "success")
-            return redirect(url_for("admin.subjects"))
+    if form.validate_on_submit() and (
+        submit(form, directory.save_subject, form.name.data or "", subject) is not None
+    ):
+        flash(_("Предмет сохранён."), "success")
+        return redirect(url_for("admin.subjects"))
     return render_template("admin/subject_form.html", form=form, subject=subject)
 
 
 @bp.route("/subjects/<int:subject_id>/delete", methods=["POST"])
 def subject_delete(subject_id: int) -> Response:
-    directory.delete_subject(_get_or_404(Subject, subject_id))
+    directory.delete_subject(directory.get(Subject, subject_id))
     flash(_("Предмет удалён."), "success")
     return redirect(url_for("admin.subjects"))
 
 
 def _fill_association_choices(form: AssociationForm) -> None:
-    people = db.session.execute(
-        select(User)
-        .where(User.is_active_flag.is_(True), User.role.in_([Role.TEACHER, Role.METHODIST]))
-        .order_by(User.last_name, User.first_name)
-    ).scalars()
+    people = users_query.active_people((Role.TEACHER, Role.METHODIST))
     choices = [(u.id, f"{u.full_name} ({u.organization or '—'})") for u in people]
     form.subject_id.choices = [(None, "—")] + [(s.id, s.name) for s in directory.list_subjects()]
     form.leader_id.choices = [(None, "—"), *choices]
@@ -319,13 +263,15 @@ def _fill_association_choices(form: AssociationForm) -> None:
 
 @bp.route("/associations")
 def associations() -> str:
-    return render_template("admin/associations.html", associations=directory.list_associations())
+    return render_template(
+        "admin/associations.html", associations=directory.list_associations_with_counts()
+    )
 
 
 @bp.route("/associations/new", methods=["GET", "POST"])
 @bp.route("/associations/<int:association_id>", methods=["GET", "POST"])
 def association_edit(association_id: int | None = None) -> str | Response:
-    association = _get_or_404(MethodicalAssociation, association_id) if association_id else None
+    association = directory.get(MethodicalAssociation, association_id) if association_id else None
     form = AssociationForm(obj=association)
     _fill_association_choices(form)
     if request.method == "GET" and association is not None:
@@ -338,12 +284,7 @@ def association_edit(association_id: int | None = None) -> str | Response:
             description=form.description.data or "",
             member_ids=form.member_ids.data or [],
         )
-        try:
-            directory.save_association(data, association)
-        except ValidationError as exc:
-            db.session.rollback()
-            _attach_error(form, exc)
-        else:
+        if submit(form, directory.save_association, data, association) is not None:
             flash(_("Методическое объединение сохранено."), "success")
             return redirect(url_for("admin.associations"))
     return render_template("admin/association_form.html", form=form, association=association)
@@ -351,6 +292,6 @@ def association_edit(association_id: int | None = None) -> str | Response:
 
 @bp.route("/associations/<int:association_id>/delete", methods=["POST"])
 def association_delete(association_id: int) -> Response:
-    directory.delete_association(_get_or_404(MethodicalAssociation, association_id))
+    directory.delete_association(directory.get(MethodicalAssociation, association_id))
     flash(_("Методическое объединение удалено."), "success")
     return redirect(url_for("admin.associations"))

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts import services as accounts
 from app.accounts.forms_auth import ChangePasswordForm, LoginForm
-from app.core.errors import ValidationError
+from app.core.forms import submit
 from app.core.http import client_address, safe_next_url
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
@@ -27,12 +27,12 @@ def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
     form = LoginForm()
+    user = None
     if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.email.data, form.password.data, client_address())
-        except ValidationError as exc:
-            flash(str(exc), "danger")
-            return render_template("auth/login.html", form=form), 200
+        user = submit(
+            form, accounts.authenticate, form.email.data, form.password.data, client_address()
+        )
+    if user is not None:
         # A fresh session on sign-in: nothing carried over from before it.
         lang = session.get("lang")
         session.clear()
@@ -53,11 +53,9 @@ def login() -> str | Response:
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> str | Response:
-    # A cross-site GET must not sign anyone out; browsers mark such requests.
-    if request.method == "GET" and request.headers.get("Sec-Fetch-Site", "none") not in (
-        "none",
-        "same-origin",
-    ):
+    # A GET never signs anyone out: a link or an image on another site (with or without
+    # Sec-Fetch-Site) could send it. It asks; only the POST, with its CSRF token, acts.
+    if request.method == "GET":
         return render_template("auth/logout_confirm.html")
     if current_user.is_authenticated:
         # Rotating the token ends this account's sessions everywhere, copies included.
@@ -77,15 +75,14 @@ def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            accounts.change_own_password(user, form.current_password.data, form.new_password.data)
-        except ValidationError as exc:
-            field = getattr(form, exc.field or "", None)
-            if field is not None:
-                field.errors.append(str(exc))
-            else:
-                flash(str(exc), "danger")
-        else:
+        changed = submit(
+            form,
+            accounts.change_own_password,
+            user,
+            form.current_password.data,
+            form.new_password.data,
+        )
+        if changed is not None:
             # Other sessions died with the old token; keep this one signed in.
             login_user(user)
             flash(_("Пароль изменён. Другие сеансы завершены."), "success")
