@@ -64,6 +64,13 @@ def create_user_command(
 @with_appcontext
 def seed_demo_command() -> None:
     """Fill the database with a demo district (safe to run again)."""
+    if current_app.config.get("ENV_NAME") == "production":
+        # The demo admin's password is printed in the README: never on a real site.
+        raise click.ClickException(
+            "Демо-данные не создаются при APP_ENV=production: демо-администратор"
+            " получил бы опубликованный пароль. Для рабочего сайта создайте"
+            " администратора командой create-user."
+        )
     report = demo.seed_demo()
     for line in report.lines:
         click.echo(line)

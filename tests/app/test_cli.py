@@ -121,3 +121,24 @@ def test_seed_demo_builds_the_district_and_is_idempotent(runner):
     ).scalar_one()
     assert teacher.check_password(demo.DEMO_PASSWORD)
     assert teacher.organization is not None and teacher.subjects
+
+
+def test_seed_demo_refuses_under_production_and_writes_nothing(app, monkeypatch, tmp_path):
+    from app import create_app
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "production-secret-for-the-test")
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("STORAGE_URL", f"file://{tmp_path / 'storage'}")
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    production = create_app()
+    with production.app_context():  # else the command would run in the test app's context
+        try:
+            result = production.test_cli_runner().invoke(args=["seed-demo"])
+        finally:
+            db.engine.dispose()
+    assert result.exit_code == 1
+    assert "не создаются при APP_ENV=production" in result.output
+    assert demo.DEMO_PASSWORD not in result.output
+    assert count(User) == 0 and count(Organization) == 0

@@ -274,3 +274,43 @@ def test_module_works_without_flask():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
+
+
+DEMO_DIR = ROOT / "app" / "demo"
+
+
+def test_demo_texts_are_data_files_not_python_literals():
+    import ast
+    import tomllib
+
+    data = tomllib.loads((DEMO_DIR / "materials.toml").read_text(encoding="utf-8"))
+    assert len(data["materials"]) == 34
+    assert data["materials"][0]["title"] == (
+        "Методические рекомендации по организации проектной деятельности в 5–9 классах"
+    )
+    # No Python module of the demo carries prose: its longest string literal stays short.
+    for path in sorted(DEMO_DIR.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        literals = [
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        ]
+        docstrings = {
+            ast.get_docstring(node, clean=False)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+        }
+        prose = [s for s in literals if len(s) > 160 and s not in docstrings]
+        assert prose == [], f"{path.name} holds prose: {prose[0][:60]}…"
+    seed_lines = len((DEMO_DIR / "seed.py").read_text(encoding="utf-8").splitlines())
+    assert seed_lines <= 500
+
+
+def test_every_demo_data_file_parses():
+    import tomllib
+
+    names = sorted(p.name for p in DEMO_DIR.glob("*.toml"))
+    assert names == ["courses.toml", "district.toml", "materials.toml"]
+    for name in names:
+        assert tomllib.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
