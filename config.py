@@ -121,6 +121,10 @@ class Config:
         # Absolute base for the QR code's verification link (behind a proxy, set it).
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
 
+        # The public /verify pages: requests per client address and window, then 429.
+        self.VERIFY_RATE_LIMIT = _env_int("VERIFY_RATE_LIMIT", 30)
+        self.VERIFY_RATE_WINDOW_SECONDS = _env_int("VERIFY_RATE_WINDOW_SECONDS", 60)
+
         # Reports: "скоро срок" when the three-year deadline is this many months away.
         self.REGISTER_DUE_SOON_MONTHS = _env_int("REGISTER_DUE_SOON_MONTHS", 6)
 
@@ -130,6 +134,17 @@ class Config:
         self.TIMEZONE = self.BABEL_DEFAULT_TIMEZONE
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.USERS_PER_PAGE = 25
+
+        # --- Logging and audit (app/core/logging_setup.py, app/audit/) ---
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+        # One line per request (method, path without query string, status, time).
+        self.LOG_REQUESTS = _env_bool("LOG_REQUESTS", True)
+        # Accept a proxy's X-Request-ID (only a short safe token) instead of a fresh id.
+        self.TRUST_REQUEST_ID = _env_bool("TRUST_REQUEST_ID", True)
+        # SQL parameters (e-mails, names) stay out of database error messages and logs.
+        self.SQLALCHEMY_ENGINE_OPTIONS["hide_parameters"] = True
+        self.AUDIT_PER_PAGE = 50
+        # --- end of logging and audit ---
 
 
 class DevConfig(Config):
@@ -145,6 +160,10 @@ class TestConfig(Config):
         super().__init__(instance_path)
         self.SECRET_KEY = "test-secret-key"  # noqa: S105 - test-only value
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method name
+        # --- accounts: password hashing -------------------------------------------------
+        # Cheap argon2id keeps the suite fast; every other config uses OWASP's parameters
+        # (m=19 MiB, t=2, p=1), the defaults in app/accounts/passwords.py.
+        self.PASSWORD_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
         self.WTF_CSRF_ENABLED = False  # tests that exercise CSRF switch it back on
         self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{Path(self.INSTANCE_PATH) / 'test.sqlite3'}"
         self.STORAGE_URL = f"file://{Path(self.INSTANCE_PATH) / 'storage'}"

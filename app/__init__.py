@@ -19,6 +19,10 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from app.core.logging_setup import init_logging
+
+    init_logging(app)
+
     from app import extensions
     from app.accounts import security
     from app.core.i18n import init_i18n
@@ -59,6 +63,10 @@ def create_app(config: Config | str | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(courses_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(training_bp)
+
+    from app import audit
+
+    audit.init_app(app)  # the change recorder, and its journal at /admin/audit
 
     from app.core.error_pages import register_error_handlers
 

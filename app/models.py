@@ -9,6 +9,7 @@ from app.accounts.models import (
     Subject,
     User,
 )
+from app.audit.models import AuditEntry
 from app.courses.models import (
     AnswerOption,
     Attempt,
@@ -49,6 +50,7 @@ __all__ = [
     "Attempt",
     "Attestation",
     "AttestationCategory",
+    "AuditEntry",
     "Certificate",
     "CertificateSequence",
     "CertificateStatus",

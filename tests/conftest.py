@@ -21,6 +21,8 @@ from app import create_app
 from app.extensions import db
 from config import TestConfig
 
+pytest_plugins = ["tests.support.environment"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
@@ -169,3 +171,11 @@ class QueryCounter:
 @pytest.fixture
 def queries(app: Flask) -> QueryCounter:
     return QueryCounter(app)
+
+
+@pytest.fixture
+def auth(client: FlaskClient):  # type: ignore[no-untyped-def]
+    """``auth.login("methodist")`` signs the client in as a user of that role (flaskr)."""
+    from tests.support.auth import AuthActions
+
+    return AuthActions(client)

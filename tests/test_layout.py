@@ -50,6 +50,9 @@ ALLOWED = {
     "reports": _BASE | {"permissions", "accounts", "materials", "courses", "training", "reports"},
     "home": _BASE
     | {"permissions", "accounts", "materials", "search", "courses", "training", "reports", "home"},
+    # The audit log records changes to people and documents of every domain.
+    "audit": _BASE
+    | {"permissions", "accounts", "materials", "search", "courses", "training", "reports", "audit"},
 }
 
 

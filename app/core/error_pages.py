@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.exceptions import NotFound as NotFoundPage
 
-from app.core.errors import DomainError, ValidationError
+from app.core.errors import DomainError, StorageFailure, ValidationError
 from app.core.http import safe_referrer
+from app.core.logging_setup import ensure_request_id
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _render(code: int, title: str, message: str) -> tuple[str | dict[str, str], int]:
+def _render(
+    code: int, title: str, message: str, incident: str | None = None
+) -> tuple[str | dict[str, str], int]:
     if _wants_json():
-        return {"error": title, "message": message}, code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+        body = {"error": title, "message": message}
+        if incident:
+            body["incident"] = incident
+        return body, code
+    page = render_template(
+        "errors/error.html", code=code, title=title, message=message, incident=incident
+    )
+    return page, code
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -41,6 +54,15 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if error.status_code == 404:
             return http_error(NotFoundPage())
+        if isinstance(error, StorageFailure):
+            # Forms show theirs beside the form (core.forms.submit); a download lands here.
+            # The store's own words may name its host: they go to the log only.
+            log.warning("storage unavailable: %s", error)
+            return _render(
+                503,
+                _("Хранилище недоступно"),
+                _("Файл сейчас не удаётся получить из хранилища. Попробуйте позже."),
+            )
         back = safe_referrer()
         if (
             isinstance(error, ValidationError)
@@ -75,9 +97,19 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> tuple[str | dict[str, str], int]:
+        # Flask has already logged the traceback (app.log_exception) while this request's
+        # id was set, so the log line and the page share one incident number.
         db.session.rollback()
+        incident = ensure_request_id()
+        if error.original_exception is None:
+            # An abort(500) has no traceback for Flask to log: say so ourselves.
+            app.logger.error("Internal error on %s [%s]", request.path, request.method)
         return _render(
             500,
             _("Внутренняя ошибка"),
-            _("Что-то пошло не так. Мы уже знаем об ошибке; попробуйте повторить позже."),
+            _(
+                "Что-то пошло не так. Ошибка записана в журнал сервера; попробуйте повторить"
+                " позже. Если она повторяется, сообщите администратору номер обращения."
+            ),
+            incident=incident,
         )

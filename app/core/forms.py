@@ -26,11 +26,16 @@ def submit(form: Any, action: Callable[P, T], *args: P.args, **kwargs: P.kwargs)
 
 
 def show_error(form: Any, error: ValidationError) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error)]
-    else:
-        flash(str(error), "danger")
+    """Each message beside its field; one without a field on top of the page.
+
+    An error may carry several ``problems`` — (field, message) pairs — when a service
+    checks a whole record at once."""
+    for name, message in getattr(error, "problems", None) or [(error.field, str(error))]:
+        field = getattr(form, name or "", None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "danger")
     form.domain_error = error
 
 

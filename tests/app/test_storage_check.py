@@ -192,13 +192,14 @@ def test_fix_spares_an_orphan_that_a_module_file_took_during_the_scan(methodist,
 def test_fix_spares_an_orphan_that_a_training_scan_took_during_the_scan(monkeypatch):
     from datetime import date
 
-    from app.training import services as external_training
+    from app.training import records
     from app.training.models import ExternalTraining
+    from app.training.validation import TrainingData
 
     teacher = make_user(Role.TEACHER, email="pedagog@school.ru")
 
     def record(content: bytes) -> None:
-        data = external_training.TrainingData(
+        data = TrainingData(
             provider="ГАУ ДПО «Институт развития образования»",
             programme="Формирование функциональной грамотности",
             hours=72,
@@ -208,7 +209,7 @@ def test_fix_spares_an_orphan_that_a_training_scan_took_during_the_scan(monkeypa
             document_number="772700012345",
         )
         scan = materials.upload_from_bytes(content, "удостоверение.pdf")
-        external_training.record_training(teacher, data, scan, teacher)
+        records.record_training(teacher, data, scan, teacher)
 
     store, orphan = _orphan_then(record, monkeypatch)
     report = consistency.check_storage(fix=True)
