@@ -41,6 +41,7 @@ import random
 import secrets
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -294,6 +295,35 @@ def hammer(client: Client, path: str, seconds: float, clients: int) -> Sample:
     return Sample(len(latencies) / elapsed, pct(0.50), pct(0.95), errors[0])
 
 
+_WRK_REPORT = """
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH %d %d %d %.3f %.3f\\n", summary.requests, summary.duration,
+    summary.errors.status, latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+"""
+
+
+def hammer_wrk(client: Client, path: str, seconds: float, clients: int) -> Sample:
+    """The same load from ``wrk`` (C, one thread): the Python client threads above spend
+    CPU of the same two cores reading each page, which penalises big pages beside the
+    tiny ``/healthz``; wrk's share is small and the same for both."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_WRK_REPORT)
+    # wrk takes whole seconds only.
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "-s", script.name]
+    if client.cookies:
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        command += ["-H", f"Cookie: {cookie}"]
+    command.append(f"http://127.0.0.1:{client.port}{path}")
+    try:
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    requests, duration_us, errors, p50, p95 = line.split()[1:]
+    return Sample(int(requests) / (int(duration_us) / 1e6), float(p50), float(p95), int(errors))
+
+
 @dataclass
 class Page:
     key: str
@@ -322,7 +352,14 @@ def main() -> int:
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL server URL (a new database)")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the work folder and database")
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "python"),
+        default="wrk" if shutil.which("wrk") else "python",
+        help="load generator: wrk (apt-get install wrk; the default when present) or threads",
+    )
     args = parser.parse_args()
+    load = hammer_wrk if args.client == "wrk" else hammer
     materials = args.materials or (200 if args.quick else 1000)
     rounds = args.rounds or (2 if args.quick else 5)
     seconds = args.seconds or (1.5 if args.quick else 4.0)
@@ -378,8 +415,8 @@ def main() -> int:
         anonymous = Client(site.port)
         for n in range(1, rounds + 1):
             for page in pages:
-                page.samples.append(hammer(sessions[page.role], page.path, seconds, args.clients))
-                page.baselines.append(hammer(anonymous, "/healthz", seconds, args.clients))
+                page.samples.append(load(sessions[page.role], page.path, seconds, args.clients))
+                page.baselines.append(load(anonymous, "/healthz", seconds, args.clients))
             log(
                 f"round {n}/{rounds}: "
                 + ", ".join(
@@ -396,7 +433,7 @@ def main() -> int:
 
     database = "postgresql" if pg is not None else "sqlite"
     print(
-        f"pages beside /healthz: {materials} materials, {database}, gunicorn -w 2, "
+        f"pages beside /healthz: {materials} materials, {database}, gunicorn -w 2, {args.client}, "
         f"{args.clients} clients, {rounds} rounds of {seconds:g} s per page (medians)"
     )
     print(
@@ -421,6 +458,7 @@ def main() -> int:
         healthz_rps=f"{healthz:.1f}",
         materials=str(materials),
         database=database,
+        client=args.client,
         goal_catalog_ratio=str(GOAL_CATALOG_RATIO),
         goal_catalog_ratio_ok=str(ok).lower(),
     )
