@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Two processes: the suite takes half the time on the two cores of a CI machine.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: run test lint format install install-dev translations messages clean
 
