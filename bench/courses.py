@@ -48,7 +48,7 @@ What it does:
   4. the matrix export of the big course, every learner, as XLSX and CSV;
 
   for 2 and 3 also the services alone (``progress.matrix``,
-  ``learning.my_learning``: queries and ORM without the template), so the
+  ``my_learning.my_learning``: queries and ORM without the template), so the
   share of rendering shows;
 * profiles 5 more requests of each page with SQLAlchemy cursor listeners
   (statements, commits, time in SQL, the slowest statement text; medians) and,
@@ -96,7 +96,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.accounts.models import User
-from app.courses import learning, progress
+from app.courses import learning, my_learning, progress
 from app.courses.models import Course, Module
 from app.extensions import db
 from app.materials.access_events import AccessEvent, AccessKind
@@ -1037,7 +1037,7 @@ def time_services(app: Flask, fixture: Fixture, runs: int) -> dict[str, list[flo
         with app.app_context():
             user = db.session.get(User, user_id)
             assert user is not None
-            elapsed = call(lambda: learning.my_learning(user))
+            elapsed = call(lambda: my_learning.my_learning(user))
             db.session.remove()
             return elapsed
 
@@ -1157,10 +1157,12 @@ def measure(app: Flask, fixture: Fixture, runs: int, export_runs: int) -> Result
     results.add("learning", "«Моё обучение», teacher in 8 courses", mine)
     results.add("learning_empty", "  «Моё обучение», teacher in none", mine_empty)
     results.add(
-        "learning_service", "  learning.my_learning() alone, 8 courses", services["learning"]
+        "learning_service", "  my_learning.my_learning() alone, 8 courses", services["learning"]
     )
     results.add(
-        "learning_empty_service", "  learning.my_learning() alone, none", services["learning_empty"]
+        "learning_empty_service",
+        "  my_learning.my_learning() alone, none",
+        services["learning_empty"],
     )
 
     # 4. exports of the whole matrix

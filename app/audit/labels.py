@@ -7,10 +7,12 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.accounts.labels import role_labels
+from app.core.labels import per_locale
 from app.courses.labels import certificate_status_labels
 from app.training.labels import training_status_labels
 
 
+@per_locale
 def action_labels() -> dict[str, str]:
     return {
         "user.create": _("Создан пользователь"),
@@ -31,6 +33,7 @@ def action_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def field_labels() -> dict[str, str]:
     return {
         "email": _("E-mail"),

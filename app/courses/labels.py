@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from app.core.labels import per_locale
 from app.courses.models import (
     CertificateStatus,
     CourseFormat,
@@ -13,6 +14,7 @@ from app.courses.models import (
 )
 
 
+@per_locale
 def course_format_labels() -> dict[str, str]:
     return {
         CourseFormat.DISTANCE: _("дистанционный"),
@@ -21,6 +23,7 @@ def course_format_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def document_type_labels() -> dict[str, str]:
     return {
         DocumentType.QUALIFICATION: _("Удостоверение о повышении квалификации"),
@@ -28,6 +31,7 @@ def document_type_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def criterion_labels() -> dict[str, str]:
     return {
         Criterion.OPENED: _("открыть"),
@@ -36,6 +40,7 @@ def criterion_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def course_status_labels() -> dict[str, str]:
     return {
         CourseStatus.DRAFT: _("Черновик"),
@@ -44,6 +49,7 @@ def course_status_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def certificate_status_labels() -> dict[str, str]:
     return {
         CertificateStatus.VALID: _("действителен"),

@@ -4,9 +4,7 @@ Completion is written exactly once by a unique constraint (``INSERT … ON
 CONFLICT DO NOTHING``), never by a read-then-write, and the document is issued
 in the same transaction, so its date is the moment the last module was done.
 
-Enrolment lives in ``enrolment`` and the teacher's overview in ``my_learning``;
-their public names are re-exported here for the callers that reach a course's
-learning side through this one module.
+Enrolment lives in ``enrolment`` and the teacher's overview in ``my_learning``.
 """
 
 from __future__ import annotations
@@ -28,14 +26,7 @@ from app.core.errors import NotFound, ValidationError
 from app.core.models import utcnow
 from app.core.unit_of_work import unit_of_work
 from app.courses import certificates
-from app.courses.dates import local_date, local_zone, year_bounds  # noqa: F401
-from app.courses.enrolment import (  # noqa: F401
-    enrol_self,
-    enrol_users,
-    enrollment_of,
-    enrolment_open,
-    withdraw,
-)
+from app.courses.dates import local_date
 from app.courses.models import (
     Attempt,
     Course,
@@ -46,13 +37,6 @@ from app.courses.models import (
     Module,
     ModuleFile,
     ModuleProgress,
-)
-from app.courses.my_learning import (  # noqa: F401
-    CourseCard,
-    Learning,
-    hours_between,
-    my_learning,
-    open_courses,
 )
 from app.extensions import db
 from app.materials.access_events import AccessEvent, AccessKind

@@ -37,7 +37,7 @@ def seed_courses(teachers: list[User]) -> str:
     from datetime import UTC, datetime, timedelta
 
     from app.courses import authoring as courses
-    from app.courses import learning
+    from app.courses import enrolment, learning
     from app.courses.models import Course, Enrollment, ModuleProgress
     from app.materials.access_events import AccessEvent, AccessKind
 
@@ -70,7 +70,7 @@ def seed_courses(teachers: list[User]) -> str:
         courses.set_status(course, "published", methodist)
         db.session.refresh(course)
         cohort = teachers[n * 7 : n * 7 + 18]
-        learning.enrol_users(course, [t.id for t in cohort], methodist)
+        enrolment.enrol_users(course, [t.id for t in cohort], methodist)
         started = base - timedelta(days=120 - n * 25)
         for k, teacher in enumerate(cohort):
             enrolled_at = started + timedelta(hours=k * 5)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.accounts.models import MethodicalAssociation, Organization, Role, Subject, User
-from app.courses import learning
+from app.courses import my_learning
 from app.extensions import db
 
 
@@ -38,5 +38,5 @@ def home_context(user: User) -> dict[str, Any]:
         ).all()
         context["teachers_by_org"] = rows
     if user.role == Role.TEACHER:
-        context["learning"] = learning.my_learning(user)
+        context["learning"] = my_learning.my_learning(user)
     return context

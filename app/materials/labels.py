@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.accounts.labels import per_locale
+from app.core.labels import per_locale
 from app.materials.models import EducationLevel, MaterialStatus, MaterialType
 
 

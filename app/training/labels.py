@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from app.core.labels import per_locale
 from app.training.models import AttestationCategory, TrainingStatus
 from app.training.records import SOURCE_IMPORT, SOURCE_METHODIST, SOURCE_TEACHER
 from app.training.register import RegisterStatus
 
 
+@per_locale
 def training_status_labels() -> dict[str, str]:
     return {
         TrainingStatus.PENDING: _("На проверке"),
@@ -17,6 +19,7 @@ def training_status_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def register_status_labels() -> dict[str, str]:
     return {
         RegisterStatus.OK: _("В норме"),
@@ -26,6 +29,7 @@ def register_status_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def attestation_labels() -> dict[str, str]:
     return {
         AttestationCategory.NONE: _("Без категории"),
@@ -37,6 +41,7 @@ def attestation_labels() -> dict[str, str]:
     }
 
 
+@per_locale
 def source_labels() -> dict[str, str]:
     return {
         SOURCE_TEACHER: _("внесено педагогом"),

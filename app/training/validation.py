@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.core.errors import ValidationError
 from app.core.models import utcnow
-from app.courses.learning import local_date
+from app.courses.dates import local_date
 from app.extensions import db
 from app.training.models import ExternalTraining, TrainingStatus
 

@@ -230,14 +230,14 @@ def test_journal_filters_by_actor_kind_and_date_and_pages(audited_app):
 
 
 def test_documents_issued_duplicated_and_revoked_are_recorded(audited_app):
-    from app.courses import learning
+    from app.courses import enrolment, learning
     from app.courses.models import Certificate
     from tests.factories import make_course
 
     methodist = make_user(Role.METHODIST, email="m@imc.ru", name=("Орлова", "Вера", "Юрьевна"))
     teacher = make_user(email="t@school.ru", name=("Сидорова", "Анна", "Павловна"))
     course = make_course(methodist, modules=("opened",))
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     learning.record_module_open(teacher, course.modules[0])
     original = db.session.execute(select(Certificate)).scalar_one()
     client = audited_app.test_client()

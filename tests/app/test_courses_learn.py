@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from app.accounts.models import Role
 from app.core.models import utcnow
 from app.courses import authoring as courses
-from app.courses import certificates, learning
+from app.courses import certificates, dates, enrolment, learning
 from app.courses.models import Attempt, Certificate, CourseCompletion, ModuleProgress
 from app.extensions import db
 from app.materials import services as materials
@@ -71,7 +71,7 @@ def latest_attempt(user) -> Attempt:  # type: ignore[no-untyped-def]
 def completed_course(people, **kwargs):  # type: ignore[no-untyped-def]
     """A course the teacher has completed (one 'opened' module), and its document."""
     course = make_course(people["methodist"], modules=("opened",), **kwargs)
-    learning.enrol_self(people["teacher"], course)
+    enrolment.enrol_self(people["teacher"], course)
     learning.record_module_open(people["teacher"], course.modules[0])
     return course, db.session.execute(select(Certificate)).scalar_one()
 
@@ -147,7 +147,7 @@ def test_enrol_learn_pass_and_download_the_document(client, people):
 
 def test_home_page_shows_my_learning(client, people):
     course = make_course(people["methodist"], modules=("opened", "studied"))
-    learning.enrol_self(people["teacher"], course)
+    enrolment.enrol_self(people["teacher"], course)
     sign_in(client, people["teacher"])
     html = page(client.get("/home"))
     assert "Моё обучение" in html and course.title in html
@@ -161,7 +161,7 @@ def test_failed_test_then_attempts_run_out(client, people):
     module = course.modules[0]
     module.max_attempts = 1
     db.session.commit()
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     sign_in(client, teacher)
     client.get(f"{module_url(course, module)}/attempt")
     attempt = latest_attempt(teacher)
@@ -217,7 +217,7 @@ def test_draft_course_is_hidden_from_teachers(client, people):
 def test_module_of_another_course_is_404(client, people):
     one = make_course(people["methodist"], title="Первый")
     two = make_course(people["methodist"], title="Второй")
-    learning.enrol_self(people["teacher"], one)
+    enrolment.enrol_self(people["teacher"], one)
     sign_in(client, people["teacher"])
     assert client.get(f"/courses/{one.id}/modules/{two.modules[0].id}").status_code == 404
     assert client.get(f"/courses/{one.id}/modules/999999").status_code == 404
@@ -226,7 +226,7 @@ def test_module_of_another_course_is_404(client, people):
 def test_locked_module_redirects_with_a_message(client, people):
     course = make_course(people["methodist"], modules=("studied", "opened"), sequential=True)
     first, second = course.modules
-    learning.enrol_self(people["teacher"], course)
+    enrolment.enrol_self(people["teacher"], course)
     sign_in(client, people["teacher"])
     html = page(client.get(f"/courses/{course.id}"))
     assert "🔒" in html and f'href="{module_url(course, second)}"' not in html
@@ -245,8 +245,8 @@ def test_teacher_never_sees_another_teachers_attempt_or_document(client, people)
     teacher, other = people["teacher"], people["other"]
     course = make_course(people["methodist"], modules=("test",))
     module = course.modules[0]
-    learning.enrol_self(teacher, course)
-    learning.enrol_self(other, course)
+    enrolment.enrol_self(teacher, course)
+    enrolment.enrol_self(other, course)
     attempt = learning.start_attempt(teacher, module)
     learning.submit_attempt(teacher, attempt.id, {})
     second = learning.start_attempt(teacher, module)
@@ -274,7 +274,7 @@ def test_teacher_never_sees_another_teachers_attempt_or_document(client, people)
 def test_attempt_of_another_module_is_404(client, people):
     course = make_course(people["methodist"], modules=("test", "test"))
     first, second = course.modules
-    learning.enrol_self(people["teacher"], course)
+    enrolment.enrol_self(people["teacher"], course)
     attempt = learning.start_attempt(people["teacher"], first)
     sign_in(client, people["teacher"])
     response = client.post(
@@ -296,7 +296,7 @@ def test_staff_see_the_list_but_cannot_enrol(client, people):
 
 def test_closed_enrolment(client, people):
     course = make_course(people["methodist"])
-    course.enrol_closes_on = learning.local_date(utcnow()) - timedelta(days=1)
+    course.enrol_closes_on = dates.local_date(utcnow()) - timedelta(days=1)
     db.session.commit()
     sign_in(client, people["teacher"])
     assert course.title not in page(client.get("/courses"))
@@ -304,7 +304,7 @@ def test_closed_enrolment(client, people):
     assert "Запись на этот курс сейчас закрыта" in html
     response = client.post(f"/courses/{course.id}/enrol", follow_redirects=True)
     assert "Запись на этот курс сейчас закрыта" in page(response)
-    assert not learning.enrollment_of(people["teacher"], course)
+    assert not enrolment.enrollment_of(people["teacher"], course)
 
 
 # --- module content and files -------------------------------------------------------------
@@ -329,7 +329,7 @@ def test_module_page_shows_sanitized_content_video_materials_and_files(client, p
         module, materials.upload_from_bytes(pdf_bytes("module"), "Памятка.pdf"), methodist
     )
     courses.set_status(course, "published", methodist)
-    learning.enrol_self(people["teacher"], course)
+    enrolment.enrol_self(people["teacher"], course)
     sign_in(client, people["teacher"])
 
     html = page(client.get(module_url(course, module)))
@@ -382,8 +382,8 @@ def test_time_beacon(client, people):
     teacher, other = people["teacher"], people["other"]
     course = make_course(people["methodist"], modules=("studied",))
     module = course.modules[0]
-    learning.enrol_self(teacher, course)
-    learning.enrol_self(other, course)
+    enrolment.enrol_self(teacher, course)
+    enrolment.enrol_self(other, course)
     sign_in(client, teacher)
     html = page(client.get(module_url(course, module)))
     event_id = _open_event(teacher, module)
@@ -425,7 +425,7 @@ def test_time_beacon_takes_the_csrf_token_from_the_form(client, people, csrf_ena
     teacher = people["teacher"]
     course = make_course(people["methodist"], modules=("studied",))
     module = course.modules[0]
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     client.get("/login")
     login_page = page(client.get("/login"))
     token = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)

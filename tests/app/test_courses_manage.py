@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage
 from app.accounts import directory
 from app.accounts.models import Role
 from app.courses import authoring as courses
-from app.courses import certificates, learning
+from app.courses import certificates, enrolment, learning
 from app.courses.models import Certificate, Course, Enrollment, Module, ModuleFile, Question
 from app.extensions import db
 from tests.factories import (
@@ -76,7 +76,7 @@ def world(methodist, org):  # type: ignore[no-untyped-def]
     )
     course = make_course(methodist, modules=("opened", "test"))
     opened, test = course.modules
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     learning.record_module_open(teacher, opened)
     attempt = learning.start_attempt(teacher, test)
     right = {
@@ -541,7 +541,7 @@ def test_enrol_organization_association_and_chosen_teachers_then_withdraw(staff,
     assert "Ушедшая" not in enrolled and "Иванова Анна" not in enrolled  # inactive; a methodist
 
     staff.post(f"/courses/{course.id}/enrollments/{school[1].id}/withdraw")
-    enrollment = learning.enrollment_of(school[1], course)
+    enrollment = enrolment.enrollment_of(school[1], course)
     assert enrollment is not None and not enrollment.active and enrollment.withdrawn_at
     matrix = part(staff.get(f"/courses/{course.id}/matrix"), "progress-matrix")
     assert school[1].full_name not in matrix and school[0].full_name in matrix
@@ -578,7 +578,7 @@ def test_archived_course_refuses_enrolment(staff, methodist, org):
 def test_register_search_filter_and_export(staff, world, methodist):
     other = make_course(methodist, title="Другой курс", modules=("opened",))
     second = make_user(email="p@school.ru", name=("Петров", "Пётр", "Петрович"))
-    learning.enrol_self(second, other)
+    enrolment.enrol_self(second, other)
     learning.record_module_open(second, other.modules[0])
     page = text(staff.get("/certificates"))
     assert "Найдено документов: 2" in page and "Сидорова Анна Павловна" in page
@@ -635,7 +635,7 @@ def test_duplicate_gets_a_new_number_and_revokes_the_original(staff, world):
 def test_course_documents_as_one_zip(staff, world, methodist):
     course = world["course"]
     second = make_user(email="z@school.ru", name=("Зайцева", "Зоя", ""))
-    learning.enrol_self(second, course)
+    enrolment.enrol_self(second, course)
     learning.record_module_open(second, course.modules[0])
     attempt = learning.start_attempt(second, course.modules[1])
     right = {

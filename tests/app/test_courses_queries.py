@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from app.accounts import directory
 from app.accounts.models import Role
-from app.courses import authoring, learning
+from app.courses import authoring, enrolment, learning
 from app.extensions import db
 from tests.factories import login, make_course, make_org, make_user
 
@@ -68,7 +68,7 @@ def courses_with_subjects(office, n: int) -> list[Any]:  # type: ignore[no-untyp
 
 
 def finish(teacher, course) -> None:  # type: ignore[no-untyped-def]
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     learning.record_module_open(teacher, course.modules[0])
 
 
@@ -77,7 +77,7 @@ def test_teacher_course_catalog(app, queries, office, n):
     courses = courses_with_subjects(office, n)
     [teacher] = teachers(1, office["orgs"])
     for course in courses[::2]:
-        learning.enrol_self(teacher, course)
+        enrolment.enrol_self(teacher, course)
     client = client_for(app, teacher)
     db.session.expunge_all()
     with queries(CATALOG):
@@ -93,7 +93,7 @@ def test_my_learning(app, queries, office, n):
         if i % 2:
             finish(teacher, course)
         else:
-            learning.enrol_self(teacher, course)
+            enrolment.enrol_self(teacher, course)
     client = client_for(app, teacher)
     db.session.expunge_all()
     with queries(MY_LEARNING):
@@ -117,8 +117,8 @@ def one_course_with_learners(office, n: int) -> Any:  # type: ignore[no-untyped-
     course = make_course(office["methodist"], title="Большой курс", modules=("opened", "studied"))
     people = teachers(n, office["orgs"])
     admin = make_user(Role.ADMIN, email="a@school.ru", name=("Админова", "Ия", ""))
-    learning.enrol_users(course, [p.id for p in people[::2]], office["methodist"])
-    learning.enrol_users(course, [p.id for p in people[1::2]], admin)
+    enrolment.enrol_users(course, [p.id for p in people[::2]], office["methodist"])
+    enrolment.enrol_users(course, [p.id for p in people[1::2]], admin)
     for person in people[::3]:
         learning.record_module_open(person, course.modules[0])
     return course

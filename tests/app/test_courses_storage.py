@@ -6,7 +6,7 @@ from io import BytesIO
 
 from app.accounts.models import Role
 from app.core.errors import StorageFailure
-from app.courses import authoring, learning
+from app.courses import authoring, enrolment
 from app.materials import files
 from app.materials import services as materials
 from tests.factories import login, make_course, make_user, pdf_bytes
@@ -20,7 +20,7 @@ def test_a_storage_failure_answers_503_with_the_russian_page(app, monkeypatch):
     row = authoring.add_module_file(
         module, materials.Upload(BytesIO(pdf_bytes("Memo")), "памятка.pdf"), methodist
     )
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
 
     def unavailable(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise StorageFailure("store is down")

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.courses import learning
+from app.courses import enrolment, learning
 from app.courses.models import Certificate
 from app.courses.wording import date_label, days_left_phrase, hours_phrase
 from app.extensions import db
@@ -78,7 +78,7 @@ def teacher_with_document():  # type: ignore[no-untyped-def]
     teacher = make_user(Role.TEACHER, email="t@school.ru", organization=make_org("МБОУ СОШ № 3"))
     make_course(methodist, title="Открытый курс", hours=36)
     done = make_course(methodist, title="Пройденный курс", hours=72, modules=("opened",))
-    learning.enrol_self(teacher, done)
+    enrolment.enrol_self(teacher, done)
     learning.record_module_open(teacher, done.modules[0])
     return teacher, db.session.execute(select(Certificate)).scalar_one()
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Role
 from app.core.errors import NotFound, PermissionDenied, ValidationError
 from app.courses import authoring as courses
-from app.courses import certificates, learning
+from app.courses import certificates, dates, enrolment, learning, my_learning
 from app.courses.models import Attempt, Certificate, CourseCompletion, ModuleProgress
 from app.extensions import db
 from app.materials.access_events import AccessEvent
@@ -41,7 +41,7 @@ def count(model, *where) -> int:  # type: ignore[no-untyped-def]
 def test_opened_and_studied_criteria_complete_the_course_at_once(people):
     teacher = people["teacher"]
     course = make_course(people["methodist"], modules=("opened", "studied"), hours=24)
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     first, second = course.modules
     learning.record_module_open(teacher, first)
     progress = learning.progress_by_module(teacher.id, course.id)
@@ -54,7 +54,7 @@ def test_opened_and_studied_criteria_complete_the_course_at_once(people):
     completion = db.session.execute(select(CourseCompletion)).scalar_one()
     assert completion.hours == 24
     document = db.session.execute(select(Certificate)).scalar_one()
-    assert document.completed_on == learning.local_date(completion.completed_at)
+    assert document.completed_on == dates.local_date(completion.completed_at)
     assert document.full_name == "Сидорова Анна Павловна"
     assert document.organization_name.endswith("«МБОУ СОШ № 7»")
     assert document.number.startswith(f"ОМС-{document.year}-")
@@ -63,7 +63,7 @@ def test_opened_and_studied_criteria_complete_the_course_at_once(people):
 def test_every_open_is_an_event_and_progress_counts_visits(people):
     teacher = people["teacher"]
     course = make_course(people["methodist"], modules=("studied",))
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     module = course.modules[0]
     for _ in range(3):
         learning.record_module_open(teacher, module)
@@ -81,7 +81,7 @@ def test_not_enrolled_cannot_open(people):
 def test_sequence_lock(people):
     teacher = people["teacher"]
     course = make_course(people["methodist"], modules=("studied", "opened"), sequential=True)
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     first, second = course.modules
     with pytest.raises(ValidationError, match="откроется после"):
         learning.record_module_open(teacher, second)
@@ -97,7 +97,7 @@ def test_test_criterion_attempts_and_pass_mark(people):
     module = course.modules[0]
     module.max_attempts = 2
     db.session.commit()
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     attempt = learning.start_attempt(teacher, module)
     assert learning.start_attempt(teacher, module).id == attempt.id  # resumes the open one
     wrong = {
@@ -124,8 +124,8 @@ def test_test_criterion_attempts_and_pass_mark(people):
 
 def test_forged_and_foreign_attempts(people):
     course = make_course(people["methodist"], modules=("test",))
-    learning.enrol_self(people["teacher"], course)
-    learning.enrol_self(people["other"], course)
+    enrolment.enrol_self(people["teacher"], course)
+    enrolment.enrol_self(people["other"], course)
     attempt = learning.start_attempt(people["teacher"], course.modules[0])
     with pytest.raises(NotFound):
         learning.submit_attempt(people["other"], attempt.id, {})
@@ -174,7 +174,7 @@ def test_registration_numbers_have_no_gaps(people):
     numbers = []
     for n in range(5):
         teacher = make_user(email=f"t{n}@school.ru")
-        learning.enrol_self(teacher, course)
+        enrolment.enrol_self(teacher, course)
         learning.record_module_open(teacher, course.modules[0])
     numbers = sorted(db.session.execute(select(Certificate.sequence)).scalars())
     assert numbers == [1, 2, 3, 4, 5]
@@ -183,7 +183,7 @@ def test_registration_numbers_have_no_gaps(people):
 def test_revocation_and_duplicate(people):
     teacher = people["teacher"]
     course = make_course(people["methodist"], modules=("opened",))
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     learning.record_module_open(teacher, course.modules[0])
     original = db.session.execute(select(Certificate)).scalar_one()
     with pytest.raises(PermissionDenied):
@@ -208,10 +208,10 @@ def test_hours_arithmetic_across_new_year_in_moscow(people, app):
     learning.complete_course(teacher.id, a.id, datetime(2025, 12, 31, 20, 59, 59, tzinfo=UTC))
     learning.complete_course(teacher.id, b.id, datetime(2025, 12, 31, 21, 0, 0, tzinfo=UTC))
     db.session.commit()
-    start25, end25 = learning.year_bounds(2025)
-    start26, end26 = learning.year_bounds(2026)
-    assert learning.hours_between(teacher.id, start25, end25) == 36
-    assert learning.hours_between(teacher.id, start26, end26) == 72
+    start25, end25 = dates.year_bounds(2025)
+    start26, end26 = dates.year_bounds(2026)
+    assert my_learning.hours_between(teacher.id, start25, end25) == 36
+    assert my_learning.hours_between(teacher.id, start26, end26) == 72
     years = dict(db.session.execute(select(Certificate.course_title, Certificate.year)).all())
     assert years == {"A": 2025, "B": 2026}
 
@@ -228,7 +228,7 @@ def test_copy_course_keeps_modules_and_questions(people):
 def test_twenty_concurrent_completions_write_once(people, app):
     teacher = people["teacher"]
     course = make_course(people["methodist"], modules=("opened",))
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     teacher_id, course_id = teacher.id, course.id
     barrier = threading.Barrier(20, timeout=60)
     errors: list[BaseException] = []
@@ -257,7 +257,7 @@ def test_concurrent_module_opens_complete_once(people, app):
     course = make_course(people["methodist"], modules=("opened",))
     teachers = [make_user(email=f"c{n}@school.ru") for n in range(4)]
     for teacher in teachers:
-        learning.enrol_self(teacher, course)
+        enrolment.enrol_self(teacher, course)
     module_id = course.modules[0].id
     ids = [t.id for t in teachers]
     barrier = threading.Barrier(20, timeout=60)

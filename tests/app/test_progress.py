@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from app.accounts.models import Role
 from app.courses import authoring as courses
-from app.courses import learning, overview, progress
+from app.courses import enrolment, learning, overview, progress
 from app.courses.views import manage_progress as views_manage
 from app.extensions import db
 from app.materials.services import upload_from_bytes
@@ -83,8 +83,8 @@ def world(clock):  # type: ignore[no-untyped-def]
     courses.set_status(other, "published", methodist)
 
     clock.at(3, 1, 6, 0)
-    learning.enrol_users(course, [a.id, b.id, v.id, g.id], methodist)
-    learning.enrol_users(other, [a.id], methodist)
+    enrolment.enrol_users(course, [a.id, b.id, v.id, g.id], methodist)
+    enrolment.enrol_users(other, [a.id], methodist)
 
     clock.at(3, 2, 7, 15)
     learning.record_module_open(a, m1)  # opened: completes at once
@@ -339,7 +339,7 @@ def test_matrix_costs_the_same_queries_for_4_or_64_teachers(app, world, clock):
         )
         for n in range(60)
     ]
-    learning.enrol_users(course, [u.id for u in extra], methodist)
+    enrolment.enrol_users(course, [u.id for u in extra], methodist)
     for user in extra:
         learning.record_module_open(user, m1)
     large = statements(service), statements(view)
@@ -413,7 +413,7 @@ def test_history_of_someone_never_enrolled_is_404(staff, world):
 def test_enrollment_summary_and_list(staff, world):
     course = world["course"]
     b = world["people"][1]
-    learning.withdraw(course, b.id, world["methodist"])
+    enrolment.withdraw(course, b.id, world["methodist"])
     summary = progress.enrollment_summary(course)
     assert summary == progress.EnrollmentSummary(enrolled=3, started=2, completed=1, withdrawn=1)
     listing = progress.enrollment_page(course)

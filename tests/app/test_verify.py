@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.courses import certificates, learning, verification
+from app.courses import certificates, enrolment, learning, verification
 from app.courses.models import Certificate
 from app.extensions import db
 from tests.factories import login, make_course, make_org, make_user
@@ -33,7 +33,7 @@ def document():  # type: ignore[no-untyped-def]
         name=("Кузнецова", "Ольга", "Игоревна"),
     )
     course = make_course(methodist, title="Цифровая школа", hours=16, modules=("opened",))
-    learning.enrol_self(teacher, course)
+    enrolment.enrol_self(teacher, course)
     learning.record_module_open(teacher, course.modules[0])
     certificate = db.session.execute(select(Certificate)).scalar_one()
     return {"certificate": certificate, "teacher": teacher, "methodist": methodist}

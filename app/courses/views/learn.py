@@ -18,9 +18,9 @@ from werkzeug.wrappers import Response
 from app import permissions
 from app.core.errors import NotFound
 from app.core.models import utcnow
-from app.courses import certificates, learning, lookups
+from app.courses import certificates, dates, enrolment, learning, lookups
+from app.courses import my_learning as overview
 from app.courses.models import Attempt, Course, Criterion, Module
-from app.courses.my_learning import enrolled_course_ids
 from app.courses.views import bp
 from app.courses.views.common import form_id, perform, render, user
 from app.materials import files
@@ -34,12 +34,12 @@ def pct_class(percent: int) -> str:
 
 
 def _render(template: str, **context: Any) -> str:
-    return render(template, pct_class=pct_class, today=learning.local_date(utcnow()), **context)
+    return render(template, pct_class=pct_class, today=dates.local_date(utcnow()), **context)
 
 
-def _card(visitor: Any, course: Course) -> learning.CourseCard | None:
+def _card(visitor: Any, course: Course) -> overview.CourseCard | None:
     """The visitor's progress card for one course (None when not enrolled)."""
-    mine = learning.my_learning(visitor)
+    mine = overview.my_learning(visitor)
     return next((c for c in mine.current + mine.completed if c.course.id == course.id), None)
 
 
@@ -59,9 +59,9 @@ def _to_course(course: Course) -> Response:
 @login_required
 def catalog() -> str:
     visitor = user()
-    open_list = learning.open_courses(visitor)
+    open_list = overview.open_courses(visitor)
     enrolled = (
-        enrolled_course_ids(visitor, [c.id for c in open_list])
+        overview.enrolled_course_ids(visitor, [c.id for c in open_list])
         if permissions.can_take_courses(visitor)
         else set()
     )
@@ -72,7 +72,7 @@ def catalog() -> str:
 @login_required
 def enrol_self(course_id: int) -> Response:
     course = lookups.get_course(course_id, user())
-    _result, refused = perform(learning.enrol_self, user(), course)
+    _result, refused = perform(enrolment.enrol_self, user(), course)
     if not refused:
         flash(_("Вы записаны на курс «%(t)s».", t=course.title), "success")
     return _to_course(course)
@@ -96,7 +96,7 @@ def detail(course_id: int) -> str:
         can_enrol=(
             card is None
             and permissions.can_take_courses(visitor)
-            and learning.enrolment_open(course)
+            and enrolment.enrolment_open(course)
         ),
     )
 
@@ -253,7 +253,7 @@ def attempt_result(course_id: int, module_id: int, attempt_id: int) -> str | Res
 @bp.route("/learning")
 @login_required
 def my_learning() -> str:
-    return _render("courses/learn/my_learning.html", learning=learning.my_learning(user()))
+    return _render("courses/learn/my_learning.html", learning=overview.my_learning(user()))
 
 
 @bp.route("/certificates/<int:certificate_id>/pdf")

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.core.http import client_address
 from app.core.models import utcnow
-from app.courses import learning, verification
+from app.courses import dates, verification
 from app.courses.views import bp
 from app.courses.views.common import render
 
@@ -27,7 +27,7 @@ def _throttle_verify() -> None:
 
 
 def _render(**context: object) -> str:
-    return render("courses/learn/verify.html", today=learning.local_date(utcnow()), **context)
+    return render("courses/learn/verify.html", today=dates.local_date(utcnow()), **context)
 
 
 @bp.route("/verify", methods=["GET"])
